@@ -1,0 +1,52 @@
+# lifecircle: `make run` runs the main job on the embedded demo, `make test` runs every test.
+# Both set up everything they need on a fresh machine (a virtualenv in .venv).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := data/Helsinki.osm.pbf
+OUT    := out
+
+.PHONY: setup run test lint typecheck unit bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[osm]' --group test --group lint
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+$(DEMO): | $(STAMP)
+	$(BIN)/python scripts/fetch_demo.py $(DEMO)
+
+run: $(STAMP) $(DEMO)
+	$(BIN)/lifecircle network build $(DEMO) -o data/helsinki.lcnet
+	$(BIN)/lifecircle network info data/helsinki.lcnet
+	$(BIN)/lifecircle places extract $(DEMO) --places data/helsinki_places.csv --homes data/helsinki_homes.csv
+	$(BIN)/lifecircle access --network data/helsinki.lcnet --origins data/helsinki_homes.csv \
+		--places data/helsinki_places.csv --minutes 15 -o $(OUT)/helsinki_access.csv
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q --group bench
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m pip install -q --group bench
+	$(BIN)/python benchmarks/run.py --quick
+
+clean:
+	rm -rf $(VENV) data $(OUT) benchmarks/_build .pytest_cache .mypy_cache .ruff_cache
