@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lifecircle.errors import ValidationError
-from tests.conftest import GCJ_VECTORS
 from lifecircle.io.coords import (
     CRS_CHOICES,
     bd09_to_gcj02,
@@ -25,6 +23,7 @@ from lifecircle.io.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from tests.conftest import GCJ_VECTORS
 
 VECTORS = GCJ_VECTORS
 

@@ -9,6 +9,7 @@ places are SYNTHETIC (seeded random points over the real street network's area).
 from __future__ import annotations
 
 import csv
+import itertools
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -31,7 +32,9 @@ def synthetic_points(net, rng, n, prefix):
     lo_lon, lo_lat, hi_lon, hi_lat = net.bbox
     lon = rng.uniform(lo_lon, hi_lon, n)
     lat = rng.uniform(lo_lat, hi_lat, n)
-    return [(f"{prefix}{i}", float(a), float(b)) for i, (a, b) in enumerate(zip(lon, lat, strict=True))]
+    return [
+        (f"{prefix}{i}", float(a), float(b)) for i, (a, b) in enumerate(zip(lon, lat, strict=True))
+    ]
 
 
 def write(path, header, rows):
@@ -81,7 +84,7 @@ def oracle_graph(net, points):
         u, v = int(net.seg_u[k]), int(net.seg_v[k])
         g.remove_edge(u, v)
         chain = [(0.0, u, net.lon[u], net.lat[u]), *sorted(items), (1.0, v, net.lon[v], net.lat[v])]
-        for (_, a, a_lon, a_lat), (_, b, b_lon, b_lat) in zip(chain, chain[1:], strict=False):
+        for (_, a, a_lon, a_lat), (_, b, b_lon, b_lat) in itertools.pairwise(chain):
             _, _, d = GEOD.inv(a_lon, a_lat, b_lon, b_lat)
             g.add_edge(a, b, weight=d)
     return g
@@ -93,14 +96,31 @@ def run_case(tmp_path: Path, source: Path, seed: int, n_origins: int, n_places: 
     net = load_network(net_path)
     rng = np.random.default_rng(seed)
     origins = synthetic_points(net, rng, n_origins, "o")
-    places = [(pid, lon, lat, CATEGORIES[rng.integers(len(CATEGORIES))])
-              for pid, lon, lat in synthetic_points(net, rng, n_places, "p")]
+    places = [
+        (pid, lon, lat, CATEGORIES[rng.integers(len(CATEGORIES))])
+        for pid, lon, lat in synthetic_points(net, rng, n_places, "p")
+    ]
     write(tmp_path / "origins.csv", ["id", "lon", "lat"], origins)
     write(tmp_path / "places.csv", ["id", "lon", "lat", "category"], places)
     out = tmp_path / "out.csv"
-    code = main(["access", "--network", str(net_path), "--origins", str(tmp_path / "origins.csv"),
-                 "--places", str(tmp_path / "places.csv"), "--minutes", "15", "--speed-kmh", "4.8",
-                 "-o", str(out), "--json"])
+    code = main(
+        [
+            "access",
+            "--network",
+            str(net_path),
+            "--origins",
+            str(tmp_path / "origins.csv"),
+            "--places",
+            str(tmp_path / "places.csv"),
+            "--minutes",
+            "15",
+            "--speed-kmh",
+            "4.8",
+            "-o",
+            str(out),
+            "--json",
+        ]
+    )
     assert code == 0
     with out.open(encoding="utf-8") as fh:
         got = {(r["origin_id"], r["category"]): r for r in csv.DictReader(fh)}

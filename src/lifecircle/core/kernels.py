@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
-
 # A 4-ary heap: half the depth of a binary heap, and the four children of a node share
 # a cache line; measured 30 % faster than a binary heap on city grids.
 @nb.njit(nogil=True, cache=True, boundscheck=False)

@@ -1,0 +1,300 @@
+"""The canonical network table every reader returns, and the steps all readers share.
+
+Readers differ only in how they find ways and coordinates; turning ordered way nodes
+into segments, cutting at missing nodes and clipping to an area happen here, once, so
+that an Overpass response and a PBF extract of the same data give identical tables.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TypeAlias
+
+import numpy as np
+import shapely
+
+from lifecircle.errors import DataError, ValidationError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+    from shapely.geometry import MultiPolygon, Polygon
+
+BBox: TypeAlias = tuple[float, float, float, float]
+"""(min lon, min lat, max lon, max lat) in WGS-84 degrees."""
+
+
+@dataclass(frozen=True)
+class NetworkTables:
+    """Walkable nodes and straight segments read from one source.
+
+    Feed them to :func:`lifecircle.core.network.build_network`, which measures, dedupes
+    and keeps the largest component. Every segment is walkable in both directions.
+
+    Attributes
+    ----------
+    node_id
+        Unique node ids (OSM ids; negative ids are points a reader added, such as the
+        interior vertices of an OSMnx edge geometry).
+    lon, lat
+        WGS-84 degrees per node.
+    seg_a, seg_b
+        One row per straight segment between consecutive nodes of a way, as node ids.
+    source
+        The file and its kind, e.g. ``"Helsinki.osm.pbf (OpenStreetMap PBF)"``.
+    ways_kept
+        Ways that passed the walkable rule (edges, for GraphML).
+    ways_dropped
+        Ways seen with a ``highway`` tag that are not walkable (edges, for GraphML).
+    notes
+        Human-readable remarks, e.g. how many ways were cut at the edge of the extract.
+
+    """
+
+    node_id: NDArray[np.int64]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    seg_a: NDArray[np.int64]
+    seg_b: NDArray[np.int64]
+    source: str
+    ways_kept: int
+    ways_dropped: int
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        n, m = self.node_id.shape, self.seg_a.shape
+        if self.lon.shape != n or self.lat.shape != n or self.seg_b.shape != m:
+            raise DataError(
+                f"{self.source}: table columns differ in length "
+                f"(nodes {n}, lon {self.lon.shape}, lat {self.lat.shape}, "
+                f"segments {m}, seg_b {self.seg_b.shape})"
+            )
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_id.size)
+
+    @property
+    def n_segments(self) -> int:
+        """Number of segments (before the builder removes duplicates)."""
+        return int(self.seg_a.size)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """(min lon, min lat, max lon, max lat) of the nodes, in degrees (NaN if empty)."""
+        if self.node_id.size == 0:
+            return (math.nan, math.nan, math.nan, math.nan)
+        return (
+            float(self.lon.min()),
+            float(self.lat.min()),
+            float(self.lon.max()),
+            float(self.lat.max()),
+        )
+
+    def clipped(
+        self, *, bbox: BBox | None = None, boundary: Polygon | MultiPolygon | None = None
+    ) -> NetworkTables:
+        """Keep the segments whose two endpoints both lie inside an area.
+
+        A segment crossing the edge is dropped rather than cut, so no node is invented
+        on the boundary. Nodes no segment uses are dropped in any case, so
+        ``clipped()`` without an area is :meth:`compacted`.
+
+        Parameters
+        ----------
+        bbox
+            (min lon, min lat, max lon, max lat) in degrees; edges count as inside.
+        boundary
+            Polygon or MultiPolygon in WGS-84 degrees; points on its edge are outside.
+
+        Returns
+        -------
+        NetworkTables
+            A new table, with a note saying how many segments were clipped away.
+
+        """
+        if bbox is None and boundary is None:
+            return self.compacted()
+        pos_a, pos_b = _positions(self.node_id, self.seg_a, self.seg_b, self.source)
+        inside = inside_mask(self.lon, self.lat, bbox=bbox, boundary=boundary)
+        keep = inside[pos_a] & inside[pos_b]
+        dropped = int(keep.size - keep.sum())
+        notes = self.notes
+        if dropped:
+            where = "bbox" if boundary is None else "boundary"
+            notes = (*notes, f"{_count(dropped, 'segment')} outside the {where} dropped")
+        return replace(
+            self, seg_a=self.seg_a[keep], seg_b=self.seg_b[keep], notes=notes
+        ).compacted()
+
+    def compacted(self) -> NetworkTables:
+        """Return the same table without the nodes that no segment uses."""
+        used = np.unique(np.concatenate([self.seg_a, self.seg_b]))
+        keep = np.isin(self.node_id, used)
+        if keep.all():
+            return self
+        return replace(self, node_id=self.node_id[keep], lon=self.lon[keep], lat=self.lat[keep])
+
+
+def checked_bbox(bbox: ArrayLike) -> BBox:
+    """Validate a (min lon, min lat, max lon, max lat) box in WGS-84 degrees.
+
+    Raises
+    ------
+    ValidationError
+        When it is not four finite numbers in range with min < max.
+
+    """
+    values = np.asarray(bbox, dtype=np.float64).ravel()
+    if values.size != 4 or not np.isfinite(values).all():
+        raise ValidationError(f"bbox must be four finite numbers, got {bbox!r}")
+    minlon, minlat, maxlon, maxlat = (float(v) for v in values)
+    if not (-180.0 <= minlon < maxlon <= 180.0 and -90.0 <= minlat < maxlat <= 90.0):
+        raise ValidationError(
+            f"bbox must be (min lon, min lat, max lon, max lat) in degrees with "
+            f"min < max, got {bbox!r}"
+        )
+    return (minlon, minlat, maxlon, maxlat)
+
+
+def inside_mask(
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    *,
+    bbox: BBox | None = None,
+    boundary: Polygon | MultiPolygon | None = None,
+) -> NDArray[np.bool_]:
+    """Which points lie inside the bbox and the boundary (NaN coordinates never do)."""
+    inside = np.isfinite(lon) & np.isfinite(lat)
+    if bbox is not None:
+        minlon, minlat, maxlon, maxlat = checked_bbox(bbox)
+        inside &= (lon >= minlon) & (lon <= maxlon) & (lat >= minlat) & (lat <= maxlat)
+    if boundary is not None:
+        if boundary.geom_type not in {"Polygon", "MultiPolygon"}:
+            raise ValidationError(
+                f"boundary must be a Polygon or MultiPolygon, got {boundary.geom_type}"
+            )
+        # prepared geometry makes the vectorised point-in-polygon test fast
+        shapely.prepare(boundary)
+        candidates = np.flatnonzero(inside)
+        hit = shapely.contains_xy(boundary, lon[candidates], lat[candidates])
+        inside[candidates[~hit]] = False
+    return inside
+
+
+def tables_from_ways(
+    *,
+    way_id: ArrayLike,
+    way_len: ArrayLike,
+    ref: ArrayLike,
+    lon: ArrayLike,
+    lat: ArrayLike,
+    source: str,
+    ways_dropped: int,
+    bbox: BBox | None = None,
+    boundary: Polygon | MultiPolygon | None = None,
+    notes: tuple[str, ...] = (),
+) -> NetworkTables:
+    """Assemble the canonical table from the node lists of walkable ways.
+
+    Ways are ordered by id and nodes by id, so that the same data read from any format
+    gives identical tables. A node without coordinates (outside the extract) cuts the
+    segments touching it; the rest of its way is kept.
+
+    Parameters
+    ----------
+    way_id
+        Id of each kept (walkable) way.
+    way_len
+        Number of node references of each way.
+    ref, lon, lat
+        The ways' node references, concatenated in way order, with their WGS-84
+        coordinates in degrees (NaN where the node is missing).
+    source
+        File and kind, for messages and the table.
+    ways_dropped
+        Highway ways the walkable rule rejected.
+    bbox, boundary
+        Optional clipping area, see :meth:`NetworkTables.clipped`.
+    notes
+        Remarks from the reader to carry along.
+
+    Returns
+    -------
+    NetworkTables
+
+    """
+    wid = np.asarray(way_id, dtype=np.int64)
+    wlen = np.asarray(way_len, dtype=np.int64)
+    refs = np.asarray(ref, dtype=np.int64)
+    x = np.asarray(lon, dtype=np.float64)
+    y = np.asarray(lat, dtype=np.float64)
+    if int(wlen.sum()) != refs.size or x.size != refs.size or y.size != refs.size:
+        raise DataError(f"{source}: way node lists and coordinates differ in length")
+    owner = np.repeat(np.arange(wid.size), wlen)
+    # stable sort by way id keeps each way's nodes in their drawn order
+    rank = np.empty(wid.size, dtype=np.int64)
+    rank[np.argsort(wid, kind="stable")] = np.arange(wid.size)
+    perm = np.argsort(rank[owner], kind="stable")
+    refs, x, y, owner = refs[perm], x[perm], y[perm], rank[owner][perm]
+
+    located = np.isfinite(x) & np.isfinite(y)
+    same_way = owner[:-1] == owner[1:]
+    keep = same_way & located[:-1] & located[1:]
+    notes = tuple(notes)
+    cut_ways = np.unique(owner[~located]).size
+    if cut_ways:
+        missing = np.unique(refs[~located]).size
+        notes = (
+            *notes,
+            (
+                f"{_count(cut_ways, 'way')} cut where they reference "
+                f"{_count(missing, 'node')} missing from the extract"
+            ),
+        )
+    if bbox is not None or boundary is not None:
+        inside = inside_mask(x, y, bbox=bbox, boundary=boundary)
+        clip = keep & ~(inside[:-1] & inside[1:])
+        if clip.any():
+            where = "bbox" if boundary is None else "boundary"
+            notes = (*notes, f"{_count(int(clip.sum()), 'segment')} outside the {where} dropped")
+        keep &= ~clip
+    first = np.flatnonzero(keep)
+    seg_a, seg_b = refs[first], refs[first + 1]
+    ends = np.concatenate([first, first + 1])
+    node_id, at = np.unique(refs[ends], return_index=True)
+    return NetworkTables(
+        node_id=node_id,
+        lon=x[ends][at],
+        lat=y[ends][at],
+        seg_a=seg_a,
+        seg_b=seg_b,
+        source=source,
+        ways_kept=int(wid.size),
+        ways_dropped=int(ways_dropped),
+        notes=notes,
+    )
+
+
+def _positions(
+    node_id: NDArray[np.int64], seg_a: NDArray[np.int64], seg_b: NDArray[np.int64], source: str
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Row of each segment endpoint in the node table (DataError for unknown ids)."""
+    if node_id.size == 0 and seg_a.size:
+        raise DataError(f"{source}: segments but no nodes")
+    order = np.argsort(node_id, kind="stable")
+    sorted_ids = node_id[order]
+    last = max(node_id.size - 1, 0)
+    pa = np.minimum(np.searchsorted(sorted_ids, seg_a), last)
+    pb = np.minimum(np.searchsorted(sorted_ids, seg_b), last)
+    bad = (sorted_ids[pa] != seg_a) | (sorted_ids[pb] != seg_b)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{source}: segment {k} refers to a node id with no coordinates")
+    return order[pa], order[pb]
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 way', '2,345 ways'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
