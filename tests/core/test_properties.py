@@ -109,3 +109,43 @@ def test_results_do_not_depend_on_node_order(data):
     np.testing.assert_array_equal(
         _counts(shuffled, perm[node], cat, off)[:, perm], _counts(net, node, cat, off)
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), pool=st.integers(1, 4))
+def test_bucket_pool_overflow_falls_back_to_the_heap(data, pool):
+    from lifecircle.core import kernels  # noqa: PLC0415
+    from lifecircle.core.access import bucket_inv_width  # noqa: PLC0415
+
+    net = data.draw(networks())
+    seed = data.draw(st.integers(0, net.n_nodes - 1))
+    n = net.n_nodes
+    results = []
+    for size in (pool, net.indices.size + 16):
+        dist = np.empty(n)
+        stamp = np.zeros(n, dtype=np.int32)
+        reached = np.empty(n, dtype=np.int32)
+        inv = bucket_inv_width(net, LIMIT)
+        m = kernels.search_from(
+            net.indptr,
+            net.indices,
+            net.weights,
+            np.array([seed], dtype=np.int32),
+            np.zeros(1),
+            LIMIT,
+            inv,
+            dist,
+            stamp,
+            1,
+            np.empty(n, dtype=np.int32),
+            np.empty(int(LIMIT * inv) + 1, dtype=np.int32),
+            np.empty(size, dtype=np.int32),
+            np.empty(size),
+            np.empty(size, dtype=np.int32),
+            reached,
+        )
+        assert m > 0
+        out = np.full(n, np.inf)
+        out[reached[:m]] = dist[reached[:m]]
+        results.append(out)
+    np.testing.assert_array_equal(results[0], results[1])

@@ -68,6 +68,29 @@ def lpt_schedule(
     return ptr, tasks
 
 
+MAX_BUCKETS = 1 << 22
+"""Upper bound on bucket-queue buckets (memory: 16 MiB of int32 per thread)."""
+
+
+def bucket_inv_width(net: WalkNetwork, limit_m: float) -> float:
+    """Inverse bucket width (1/metres) of the bucket queue for searches up to ``limit_m``.
+
+    A quarter of the median segment, within 0.5-50 m: narrow enough that a node is rarely
+    filed twice, wide enough that few buckets are empty. Any width gives exact results.
+    """
+    cached = net._cache.get("bucket_width")  # noqa: SLF001 - the network owns its caches
+    if not isinstance(cached, float):
+        med = float(np.median(net.weights)) if net.weights.size else 1.0
+        cached = float(np.clip(med / 4.0, 0.5, 50.0))
+        net._cache["bucket_width"] = cached  # noqa: SLF001
+    return float(min(1.0 / cached, MAX_BUCKETS / max(limit_m, 1.0) * 0.999))
+
+
+def _pool(net: WalkNetwork, seeds: int) -> int:
+    """Entry pool of the bucket queue: one per edge and seed (overflow falls back to a heap)."""
+    return int(net.indices.size + seeds + 16)
+
+
 def _workers(workers: int | None) -> int:
     return int(nb.get_num_threads()) if workers is None else max(1, int(workers))
 
@@ -116,7 +139,8 @@ def nearest_at_nodes(
     order, ptr = _groups(np.asarray(source_category), n_categories)
     limits = _limits(limit_m, n_categories)
     # every category's search may sweep the whole reachable area: balance by limit area
-    sched_ptr, sched = lpt_schedule(limits**2 * (np.diff(ptr) > 0), _workers(workers))
+    sizes = np.diff(ptr)
+    sched_ptr, sched = lpt_schedule(limits**2 * (sizes > 0), _workers(workers))
     return kernels.nearest_by_group(
         net.indptr,
         net.indices,
@@ -125,6 +149,8 @@ def nearest_at_nodes(
         np.ascontiguousarray(node[order]),
         np.ascontiguousarray(offset[order]),
         limits,
+        bucket_inv_width(net, float(limits.max(initial=0.0))),
+        _pool(net, int(sizes.max(initial=0))),
         sched_ptr,
         sched,
     )
@@ -187,6 +213,8 @@ def counts_at_nodes(
         np.ascontiguousarray(weight[order], dtype=np.int32),
         limits,
         node_off,
+        bucket_inv_width(net, float(limits.max(initial=0.0))),
+        _pool(net, 1),
         sched_ptr,
         sched,
     )
@@ -337,44 +365,57 @@ class Router:
         self.dist = np.empty(n, dtype=np.float64)
         self.stamp = np.zeros(n, dtype=np.int32)
         self.pred = np.empty(n, dtype=np.int32)
-        self.settled = np.empty(n, dtype=np.int32)
-        cap = net.indices.size + 16
-        self.hkey = np.empty(cap, dtype=np.float64)
-        self.hval = np.empty(cap, dtype=np.int32)
+        self.reached = np.empty(n, dtype=np.int32)
+        self._pool_for(1)
+        self.head = np.empty(1, dtype=np.int32)
         self._out_place = np.empty(max(pn.size, 1), dtype=np.int32)
         self._out_dist = np.empty(max(pn.size, 1), dtype=np.float64)
         self.gen = 0
-        self.n_settled = 0
+        self.n_reached = 0
+
+    def _pool_for(self, seeds: int) -> None:
+        size = _pool(self.net, seeds)
+        if getattr(self, "e_node", np.empty(0)).size < size:
+            self.e_node = np.empty(size, dtype=np.int32)
+            self.e_dist = np.empty(size, dtype=np.float64)
+            self.e_next = np.empty(size, dtype=np.int32)
 
     def search(
         self, seed_node: ArrayLike, seed_dist_m: ArrayLike, limit_m: float
     ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
-        """Nodes within ``limit_m`` of the seeds, in distance order, with their metres."""
+        """Nodes within ``limit_m`` of the seeds with their metres (in no particular order)."""
         seeds = np.atleast_1d(np.asarray(seed_node, dtype=np.int32))
         sdist = np.atleast_1d(np.asarray(seed_dist_m, dtype=np.float64))
-        if seeds.size > self.hkey.size - self.net.indices.size:
-            self.hkey = np.empty(self.net.indices.size + seeds.size, dtype=np.float64)
-            self.hval = np.empty(self.net.indices.size + seeds.size, dtype=np.int32)
+        limit = float(limit_m)
+        if not (np.isfinite(limit) and limit >= 0):
+            raise ValidationError("limits must be finite, non-negative metres")
+        self._pool_for(seeds.size)
+        inv = bucket_inv_width(self.net, limit)
+        if self.head.size < int(limit * inv) + 1:
+            self.head = np.empty(int(limit * inv) + 1, dtype=np.int32)
         self.gen += 1
         if self.gen == np.iinfo(np.int32).max:  # pragma: no cover - after 2**31 searches
             self.stamp[:] = 0
             self.gen = 1
-        self.n_settled = kernels.search_from(
+        self.n_reached = kernels.search_from(
             self.net.indptr,
             self.net.indices,
             self.net.weights,
             seeds,
             sdist,
-            float(limit_m),
+            limit,
+            inv,
             self.dist,
             self.stamp,
             self.gen,
             self.pred,
-            self.hkey,
-            self.hval,
-            self.settled,
+            self.head,
+            self.e_node,
+            self.e_dist,
+            self.e_next,
+            self.reached,
         )
-        nodes = self.settled[: self.n_settled]
+        nodes = self.reached[: self.n_reached]
         return nodes, self.dist[nodes]
 
     def places_within(
@@ -383,8 +424,8 @@ class Router:
         """Places within ``limit_m`` of the seeds, nearest first, with their metres."""
         self.search(seed_node, seed_dist_m, limit_m)
         m = kernels.places_within(
-            self.settled,
-            self.n_settled,
+            self.reached,
+            self.n_reached,
             self.dist,
             self.place_ptr,
             self.place_of_node,

@@ -1,10 +1,19 @@
-"""Compiled shortest-path kernels (numba) over CSR arrays: bounded multi-source Dijkstra.
+"""Compiled shortest-path kernels (numba) over CSR arrays: bounded multi-source searches.
 
-The kernels see only integer node indices and float64 metres. They use a binary heap with
-lazy deletion and generation stamps, so a bounded search costs time in proportion to the
-nodes it reaches, never to the size of the network. Parallel kernels split whole
-categories between threads (each category owns its output row), so no two threads ever
-write the same memory.
+The kernels see only integer node indices and float64 metres. Every search is bounded by
+a walking limit and uses generation stamps instead of clearing n-sized arrays, so its cost
+follows the nodes it reaches, never the size of the network.
+
+The priority queue is a bucket queue (sequential delta-stepping): bucket ``b`` holds
+the nodes whose tentative distance lies in ``[b*delta, (b+1)*delta)``. Buckets are
+emptied in order; a node whose distance improves is filed again, so the result is the
+exact shortest distance, while pushes and pops cost O(1) instead of a heap's O(log n).
+On city networks this halves the time of a 4-ary heap. Should the entry pool ever run
+out (it holds one entry per successful relaxation still waiting), the search reruns with
+the heap, which never needs more than one entry per edge.
+
+Parallel kernels split whole categories between threads (each category owns its output
+row), so no two threads ever write the same memory.
 """
 
 from __future__ import annotations
@@ -68,7 +77,7 @@ def _heap_pop(hkey: NDArray[np.float64], hval: NDArray[np.int32], size: int) -> 
 
 
 @nb.njit(nogil=True, cache=True, boundscheck=False)
-def _bounded_search(
+def _heap_search(
     indptr: NDArray[np.int64],
     indices: NDArray[np.int32],
     weights: NDArray[np.float64],
@@ -81,80 +90,215 @@ def _bounded_search(
     pred: NDArray[np.int32],
     hkey: NDArray[np.float64],
     hval: NDArray[np.int32],
-    settled: NDArray[np.int32],
+    reached: NDArray[np.int32],
 ) -> int:
-    """Dijkstra from seeds up to ``limit`` metres; fills ``settled`` in distance order.
+    """Dijkstra (4-ary heap, lazy deletion) from seeds up to ``limit`` metres.
 
-    ``dist[v]`` and ``pred[v]`` are valid only where ``stamp[v] == gen``. Returns the
-    number of settled nodes. ``pred`` is -1 at seeds. A node is pushed only when its
-    distance strictly improves, so exactly one heap entry per node carries its final
-    distance and every node is settled once.
+    ``dist[v]`` and ``pred[v]`` are valid only where ``stamp[v] == gen``; ``pred`` is -1
+    at seeds. Reached nodes are listed in ``reached``; returns how many. A node is pushed
+    only when its distance strictly improves, so exactly one heap entry per node carries
+    its final distance. ``hkey``/``hval`` need ``len(indices) + len(seed_node)`` entries.
     """
     size = 0
+    n_reached = 0
     for k in range(seed_node.shape[0]):
         s = seed_node[k]
         d = seed_dist[k]
         if d > limit:
             continue
-        if stamp[s] != gen or d < dist[s]:
+        if stamp[s] != gen:
             stamp[s] = gen
-            dist[s] = d
-            pred[s] = -1
-            size = _heap_push(hkey, hval, size, d, s)
-    n_settled = 0
+            reached[n_reached] = s
+            n_reached += 1
+        elif d >= dist[s]:
+            continue
+        dist[s] = d
+        pred[s] = -1
+        size = _heap_push(hkey, hval, size, d, s)
     while size > 0:
         d = hkey[0]
         v = hval[0]
         size = _heap_pop(hkey, hval, size)
         if d > dist[v]:
             continue
-        settled[n_settled] = v
-        n_settled += 1
         for e in range(indptr[v], indptr[v + 1]):
             u = indices[e]
             nd = d + weights[e]
             if nd > limit:
                 continue
-            if stamp[u] != gen or nd < dist[u]:
+            if stamp[u] != gen:
                 stamp[u] = gen
-                dist[u] = nd
-                pred[u] = v
-                size = _heap_push(hkey, hval, size, nd, u)
-    return n_settled
+                reached[n_reached] = u
+                n_reached += 1
+            elif nd >= dist[u]:
+                continue
+            dist[u] = nd
+            pred[u] = v
+            size = _heap_push(hkey, hval, size, nd, u)
+    return n_reached
 
 
 @nb.njit(nogil=True, cache=True, boundscheck=False)
-def _multi_source_fill(
+def _bucket_search(
     indptr: NDArray[np.int64],
     indices: NDArray[np.int32],
     weights: NDArray[np.float64],
     seed_node: NDArray[np.int32],
     seed_dist: NDArray[np.float64],
     limit: float,
-    out: NDArray[np.float64],
-    hkey: NDArray[np.float64],
-    hval: NDArray[np.int32],
-) -> None:
-    """Multi-source Dijkstra writing final distances into ``out`` (pre-filled with inf)."""
-    size = 0
+    inv_delta: float,
+    dist: NDArray[np.float64],
+    stamp: NDArray[np.int32],
+    gen: int,
+    pred: NDArray[np.int32],
+    head: NDArray[np.int32],
+    e_node: NDArray[np.int32],
+    e_dist: NDArray[np.float64],
+    e_next: NDArray[np.int32],
+    reached: NDArray[np.int32],
+) -> int:
+    """Bucket-queue search with the contract of :func:`_heap_search`.
+
+    ``head`` needs ``int(limit * inv_delta) + 1`` buckets. Returns the number of reached
+    nodes, or -1 when the entry pool (``e_node``/``e_dist``/``e_next``) overflowed.
+    """
+    n_buckets = int(limit * inv_delta) + 1
+    for b in range(n_buckets):
+        head[b] = -1
+    cap = e_node.shape[0]
+    top = 0  # next never-used entry
+    free = -1  # entries popped and ready for reuse
+    n_reached = 0
     for k in range(seed_node.shape[0]):
         s = seed_node[k]
         d = seed_dist[k]
-        if d <= limit and d < out[s]:
-            out[s] = d
-            size = _heap_push(hkey, hval, size, d, s)
-    while size > 0:
-        d = hkey[0]
-        v = hval[0]
-        size = _heap_pop(hkey, hval, size)
-        if d > out[v]:
+        if d > limit:
             continue
-        for e in range(indptr[v], indptr[v + 1]):
-            u = indices[e]
-            nd = d + weights[e]
-            if nd <= limit and nd < out[u]:
-                out[u] = nd
-                size = _heap_push(hkey, hval, size, nd, u)
+        if stamp[s] != gen:
+            stamp[s] = gen
+            reached[n_reached] = s
+            n_reached += 1
+        elif d >= dist[s]:
+            continue
+        dist[s] = d
+        pred[s] = -1
+        if free >= 0:
+            e = free
+            free = e_next[e]
+        elif top < cap:
+            e = top
+            top += 1
+        else:
+            return -1
+        b = int(d * inv_delta)
+        e_node[e] = s
+        e_dist[e] = d
+        e_next[e] = head[b]
+        head[b] = e
+    for b in range(n_buckets):
+        while head[b] >= 0:
+            e = head[b]
+            head[b] = e_next[e]
+            v = e_node[e]
+            d = e_dist[e]
+            e_next[e] = free
+            free = e
+            if d > dist[v]:
+                continue  # stale: v was filed again with a shorter distance
+            for x in range(indptr[v], indptr[v + 1]):
+                u = indices[x]
+                nd = d + weights[x]
+                if nd > limit:
+                    continue
+                if stamp[u] != gen:
+                    stamp[u] = gen
+                    reached[n_reached] = u
+                    n_reached += 1
+                elif nd >= dist[u]:
+                    continue
+                dist[u] = nd
+                pred[u] = v
+                if free >= 0:
+                    f = free
+                    free = e_next[f]
+                elif top < cap:
+                    f = top
+                    top += 1
+                else:
+                    return -1
+                bb = int(nd * inv_delta)
+                e_node[f] = u
+                e_dist[f] = nd
+                e_next[f] = head[bb]
+                head[bb] = f
+    return n_reached
+
+
+@nb.njit(nogil=True, cache=True, boundscheck=False)
+def search_from(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    weights: NDArray[np.float64],
+    seed_node: NDArray[np.int32],
+    seed_dist: NDArray[np.float64],
+    limit: float,
+    inv_delta: float,
+    dist: NDArray[np.float64],
+    stamp: NDArray[np.int32],
+    gen: int,
+    pred: NDArray[np.int32],
+    head: NDArray[np.int32],
+    e_node: NDArray[np.int32],
+    e_dist: NDArray[np.float64],
+    e_next: NDArray[np.int32],
+    reached: NDArray[np.int32],
+) -> int:
+    """One bounded search: the bucket queue, or the heap if its pool overflows.
+
+    Returns the number of nodes listed in ``reached``; ``gen`` must be fresh.
+    """
+    m = _bucket_search(
+        indptr,
+        indices,
+        weights,
+        seed_node,
+        seed_dist,
+        limit,
+        inv_delta,
+        dist,
+        stamp,
+        gen,
+        pred,
+        head,
+        e_node,
+        e_dist,
+        e_next,
+        reached,
+    )
+    if m >= 0:
+        return m
+    # rerun from scratch under a generation no node carries yet
+    for i in range(stamp.shape[0]):
+        if stamp[i] == gen:
+            stamp[i] = gen - 1 if gen > 1 else 0
+    cap = indices.shape[0] + seed_node.shape[0] + 1
+    hkey = np.empty(cap, dtype=np.float64)
+    hval = np.empty(cap, dtype=np.int32)
+    return _heap_search(
+        indptr,
+        indices,
+        weights,
+        seed_node,
+        seed_dist,
+        limit,
+        dist,
+        stamp,
+        gen,
+        pred,
+        hkey,
+        hval,
+        reached,
+    )
 
 
 @nb.njit(parallel=True, nogil=True, cache=True, boundscheck=False)
@@ -166,6 +310,8 @@ def nearest_by_group(
     seed_node: NDArray[np.int32],
     seed_dist: NDArray[np.float64],
     limits: NDArray[np.float64],
+    inv_delta: float,
+    pool: int,
     schedule_ptr: NDArray[np.int64],
     schedule: NDArray[np.int64],
 ) -> NDArray[np.float64]:
@@ -173,31 +319,50 @@ def nearest_by_group(
 
     Seeds of group ``g`` are ``seed_node[group_ptr[g]:group_ptr[g+1]]`` with starting
     metres ``seed_dist`` (the walk from the place to its street). Worker ``w`` runs the
-    groups ``schedule[schedule_ptr[w]:schedule_ptr[w+1]]``. Returns a (groups, nodes)
-    array of metres, ``inf`` beyond the limit.
+    groups ``schedule[schedule_ptr[w]:schedule_ptr[w+1]]``; ``pool`` sizes each worker's
+    bucket entry pool. Returns a (groups, nodes) array of metres, ``inf`` beyond the limit.
     """
     n = indptr.shape[0] - 1
     n_groups = group_ptr.shape[0] - 1
     out = np.full((n_groups, n), np.inf)
     n_workers = schedule_ptr.shape[0] - 1
-    cap = indices.shape[0] + seed_node.shape[0] + 1
+    n_buckets = int(limits.max() * inv_delta) + 1 if n_groups > 0 else 1
     for w in nb.prange(n_workers):
-        hkey = np.empty(cap, dtype=np.float64)
-        hval = np.empty(cap, dtype=np.int32)
+        dist = np.empty(n, dtype=np.float64)
+        stamp = np.zeros(n, dtype=np.int32)
+        pred = np.empty(n, dtype=np.int32)
+        reached = np.empty(n, dtype=np.int32)
+        head = np.empty(n_buckets, dtype=np.int32)
+        e_node = np.empty(pool, dtype=np.int32)
+        e_dist = np.empty(pool, dtype=np.float64)
+        e_next = np.empty(pool, dtype=np.int32)
+        gen = 0
         for j in range(schedule_ptr[w], schedule_ptr[w + 1]):
             g = schedule[j]
             a, b = group_ptr[g], group_ptr[g + 1]
-            _multi_source_fill(
+            gen += 1  # noqa: SIM113 - a generation stamp, not a loop index
+            m = search_from(
                 indptr,
                 indices,
                 weights,
                 seed_node[a:b],
                 seed_dist[a:b],
                 limits[g],
-                out[g],
-                hkey,
-                hval,
+                inv_delta,
+                dist,
+                stamp,
+                gen,
+                pred,
+                head,
+                e_node,
+                e_dist,
+                e_next,
+                reached,
             )
+            row = out[g]
+            for i in range(m):
+                v = reached[i]
+                row[v] = dist[v]
     return out
 
 
@@ -212,12 +377,14 @@ def counts_by_group(
     seed_weight: NDArray[np.int32],
     limits: NDArray[np.float64],
     node_offset: NDArray[np.float64],
+    inv_delta: float,
+    pool: int,
     schedule_ptr: NDArray[np.int64],
     schedule: NDArray[np.int64],
 ) -> NDArray[np.int32]:
     """For every node, how many seeds of each group lie within the group's limit.
 
-    One bounded search runs per seed (a place), and every node it settles at ``d`` with
+    One bounded search runs per seed (a place), and every node it reaches at ``d`` with
     ``d + node_offset[node] <= limit`` gains ``seed_weight`` (places sharing a seed).
     Returns a (groups, nodes) int32 array.
     """
@@ -225,14 +392,16 @@ def counts_by_group(
     n_groups = group_ptr.shape[0] - 1
     out = np.zeros((n_groups, n), dtype=np.int32)
     n_workers = schedule_ptr.shape[0] - 1
-    cap = indices.shape[0] + 2
+    n_buckets = int(limits.max() * inv_delta) + 1 if n_groups > 0 else 1
     for w in nb.prange(n_workers):
-        hkey = np.empty(cap, dtype=np.float64)
-        hval = np.empty(cap, dtype=np.int32)
         dist = np.empty(n, dtype=np.float64)
         stamp = np.zeros(n, dtype=np.int32)
         pred = np.empty(n, dtype=np.int32)
-        settled = np.empty(n, dtype=np.int32)
+        reached = np.empty(n, dtype=np.int32)
+        head = np.empty(n_buckets, dtype=np.int32)
+        e_node = np.empty(pool, dtype=np.int32)
+        e_dist = np.empty(pool, dtype=np.float64)
+        e_next = np.empty(pool, dtype=np.int32)
         seeds = np.empty(1, dtype=np.int32)
         sdist = np.empty(1, dtype=np.float64)
         gen = 0
@@ -244,67 +413,36 @@ def counts_by_group(
                 gen += 1
                 seeds[0] = seed_node[k]
                 sdist[0] = seed_dist[k]
-                m = _bounded_search(
+                m = search_from(
                     indptr,
                     indices,
                     weights,
                     seeds,
                     sdist,
                     limit,
+                    inv_delta,
                     dist,
                     stamp,
                     gen,
                     pred,
-                    hkey,
-                    hval,
-                    settled,
+                    head,
+                    e_node,
+                    e_dist,
+                    e_next,
+                    reached,
                 )
                 wk = seed_weight[k]
                 for i in range(m):
-                    v = settled[i]
+                    v = reached[i]
                     if dist[v] + node_offset[v] <= limit:
                         row[v] += wk
     return out
 
 
 @nb.njit(nogil=True, cache=True, boundscheck=False)
-def search_from(
-    indptr: NDArray[np.int64],
-    indices: NDArray[np.int32],
-    weights: NDArray[np.float64],
-    seed_node: NDArray[np.int32],
-    seed_dist: NDArray[np.float64],
-    limit: float,
-    dist: NDArray[np.float64],
-    stamp: NDArray[np.int32],
-    gen: int,
-    pred: NDArray[np.int32],
-    hkey: NDArray[np.float64],
-    hval: NDArray[np.int32],
-    settled: NDArray[np.int32],
-) -> int:
-    """Single query entry point (scratch arrays owned by the caller's Router)."""
-    return _bounded_search(
-        indptr,
-        indices,
-        weights,
-        seed_node,
-        seed_dist,
-        limit,
-        dist,
-        stamp,
-        gen,
-        pred,
-        hkey,
-        hval,
-        settled,
-    )
-
-
-@nb.njit(nogil=True, cache=True, boundscheck=False)
 def places_within(
-    settled: NDArray[np.int32],
-    n_settled: int,
+    reached: NDArray[np.int32],
+    n_reached: int,
     dist: NDArray[np.float64],
     place_ptr: NDArray[np.int64],
     place_of_node: NDArray[np.int32],
@@ -313,14 +451,10 @@ def places_within(
     out_place: NDArray[np.int32],
     out_dist: NDArray[np.float64],
 ) -> int:
-    """Collect the places attached to settled nodes within ``limit`` (in settle order).
-
-    Because nodes settle in distance order and a place adds its own walk-in offset, the
-    caller sorts the (short) result by distance.
-    """
+    """Collect the places attached to reached nodes within ``limit`` (unsorted)."""
     m = 0
-    for i in range(n_settled):
-        v = settled[i]
+    for i in range(n_reached):
+        v = reached[i]
         for k in range(place_ptr[v], place_ptr[v + 1]):
             p = place_of_node[k]
             d = dist[v] + place_offset[p]
