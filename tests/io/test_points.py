@@ -285,3 +285,19 @@ def test_check_swapped_margin() -> None:
     with pytest.raises(PointsError):
         check_swapped(table, BBOX, margin_deg=0.2)
     check_swapped(table_at([], []), BBOX)
+
+
+def test_place_in_two_categories_shares_its_id(tmp_path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text(
+        "id,lon,lat,category\nn2,114.05,22.54,specialty_dining\nn2,114.05,22.54,elderly_canteen\n",
+        encoding="utf-8",
+    )
+    table = read_points(path, kind="places")
+    assert table.ids == ("n2", "n2")
+    path.write_text(
+        "id,lon,lat,category\nn2,114.05,22.54,pharmacy\nn2,114.05,22.54,pharmacy\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PointsError, match="line 3: duplicate id 'n2' in category 'pharmacy'"):
+        read_points(path, kind="places")

@@ -269,7 +269,7 @@ def read_points(
     lats: list[float] = []
     categories: list[str] = []
     lines: list[int] = []
-    first_line: dict[str, int] = {}
+    first_line: dict[tuple[str, str], int] = {}
     for line, fields in rows[1:]:
         row_problems: list[str] = []
         # a short row usually lost a separator, so even its present fields may have moved
@@ -280,14 +280,15 @@ def read_points(
             )
             continue
         point_id = fields[index["id"]].strip()
+        # a place in several categories has one row per category under the same id
+        key = (point_id, fields[index["category"]].strip() if kind == "places" else "")
         if not point_id:
             row_problems.append(f"empty {names['id']}")
-        elif point_id in first_line:
-            row_problems.append(
-                f"duplicate {names['id']} {point_id!r} (first on line {first_line[point_id]})"
-            )
+        elif key in first_line:
+            what = f"{point_id!r} in category {key[1]!r}" if key[1] else repr(point_id)
+            row_problems.append(f"duplicate {names['id']} {what} (first on line {first_line[key]})")
         else:
-            first_line[point_id] = line
+            first_line[key] = line
         lon = _coordinate(fields[index["lon"]], names["lon"], row_problems)
         lat = _coordinate(fields[index["lat"]], names["lat"], row_problems)
         if math.isfinite(lon) and math.isfinite(lat):

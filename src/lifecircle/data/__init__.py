@@ -1,0 +1,1 @@
+"""Package data: category taxonomies (``taxonomy/*.csv``)."""

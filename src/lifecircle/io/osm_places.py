@@ -1,0 +1,442 @@
+"""Places (shops, services) and homes (residential buildings) from OpenStreetMap files.
+
+Reads ``.osm.pbf`` and ``.osm`` XML through pyosmium (the ``osm`` extra). Nodes are
+points; closed ways and multipolygon relations are assembled into areas by libosmium
+and stand for the point :func:`shapely.point_on_surface` picks, which always lies inside
+the polygon (a centroid may not, for an L-shaped mall). IDs are ``n123``, ``w456`` and
+``r789``: the OSM type letter and number, whatever the geometry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+from shapely.errors import GEOSException
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.polygon import orient
+
+from lifecircle.core.categories import Match, Taxonomy, classify_osm
+from lifecircle.core.geodesy import WGS84_GEOD
+from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from numpy.typing import NDArray
+
+RESIDENTIAL_BUILDINGS = frozenset(
+    {
+        "residential",
+        "apartments",
+        "house",
+        "detached",
+        "terrace",
+        "dormitory",
+        "semidetached_house",
+    }
+)
+"""``building=*`` values that are homes."""
+
+NON_RESIDENTIAL_BUILDINGS = frozenset(
+    {
+        "commercial", "retail", "office", "industrial", "warehouse", "supermarket", "kiosk",
+        "hotel", "church", "chapel", "cathedral", "mosque", "temple", "shrine", "synagogue",
+        "religious", "monastery", "school", "university", "college", "kindergarten",
+        "hospital", "public", "civic", "government", "fire_station", "train_station",
+        "transportation", "parking", "garage", "garages", "carport", "hangar", "service",
+        "utility", "transformer_tower", "water_tower", "tower", "toilets", "shed", "roof",
+        "hut", "barn", "farm_auxiliary", "stable", "cowshed", "sty", "greenhouse",
+        "glasshouse", "silo", "storage_tank", "bunker", "bridge", "ruins", "stadium",
+        "sports_hall", "sports_centre", "grandstand", "pavilion", "museum", "entrance",
+        "atrium", "underpass_entrance", "ship", "military", "construction", "container",
+        "tent", "boathouse", "gatehouse", "digester",
+    }
+)  # fmt: skip
+"""``building=*`` values that are obviously not homes (used by the fallback only)."""
+
+NON_RESIDENTIAL_KEYS = (
+    "amenity", "shop", "office", "tourism", "leisure", "public_transport", "railway",
+    "aeroway", "military", "man_made", "craft", "healthcare",
+)  # fmt: skip
+"""A building carrying one of these tags is a shop, office, school... (fallback only)."""
+
+MIN_RESIDENTIAL = 20
+"""Below this many residential-tagged buildings an extract is taken to tag homes as
+``building=yes``, and :func:`homes_from_osm` falls back to every building that is not
+obviously non-residential."""
+
+AREA_RELATION_TYPES = ("multipolygon", "boundary")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One OSM object that matched at least one category.
+
+    ``name`` prefers ``name:zh`` (then ``name:zh-Hans``, then ``name``); ``brand`` and
+    ``operator`` likewise prefer their ``:zh`` forms; ``opening_hours`` is the raw tag.
+    """
+
+    id: str
+    lon: float
+    lat: float
+    name: str
+    brand: str
+    operator: str
+    opening_hours: str
+    matches: tuple[Match, ...]
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Codes of the matched categories, in taxonomy order."""
+        return tuple(m.code for m in self.matches)
+
+
+@dataclass(frozen=True)
+class PlacesReport:
+    """What :func:`places_from_osm` saw (objects with a key some rule tests) and kept.
+
+    ``no_geometry`` counts matching open ways and non-area relations (``type=street``),
+    ``broken_areas`` matching closed ways and multipolygons whose polygon could not be
+    built (members missing from the extract, invalid rings); both are left out.
+    """
+
+    nodes_seen: int
+    areas_seen: int
+    nodes_kept: int
+    areas_kept: int
+    no_geometry: int
+    broken_areas: int
+
+
+@dataclass(frozen=True)
+class PlacesTable:
+    """Places of one OSM file, classified by one taxonomy."""
+
+    places: tuple[Place, ...]
+    report: PlacesReport
+    source: str
+    taxonomy: str
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def counts(self) -> Counter[str]:
+        """Places per category code (a place in two categories counts in both)."""
+        return Counter(code for p in self.places for code in p.categories)
+
+    def rows(self) -> Iterator[tuple[str, str, str, str, str, str, str, str]]:
+        """CSV rows ``id, lon, lat, category, name, brand, opening_hours, rule``.
+
+        One row per (place, category) under the place's OSM id (``n123``, ``w45``): a
+        place in two categories appears twice, as ``lifecircle access --places`` expects.
+        ``brand`` falls back to the operator.
+        """
+        for p in self.places:
+            for m in p.matches:
+                yield (
+                    p.id,
+                    f"{p.lon:.7f}",
+                    f"{p.lat:.7f}",
+                    m.code,
+                    p.name,
+                    p.brand or p.operator,
+                    p.opening_hours,
+                    m.rule,
+                )
+
+
+@dataclass(frozen=True)
+class HomesReport:
+    """What :func:`homes_from_osm` saw and kept.
+
+    ``buildings_seen`` counts building areas, ``residential`` those with a value of
+    :data:`RESIDENTIAL_BUILDINGS`; ``fallback`` says whether there were too few of them
+    and every building not obviously non-residential was kept. Buildings mapped as
+    points (``building_nodes``) and outlines that could not be built (``broken_areas``)
+    are left out.
+    """
+
+    buildings_seen: int
+    residential: int
+    fallback: bool
+    kept: int
+    building_nodes: int
+    broken_areas: int
+
+
+@dataclass(frozen=True)
+class HomesTable:
+    """Homes as points: a point inside each footprint, its area and its storeys."""
+
+    ids: tuple[str, ...]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    area_m2: NDArray[np.float64]
+    levels: NDArray[np.float64]
+    report: HomesReport
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """CSV rows ``id, lon, lat, area_m2, levels`` (levels empty when not tagged)."""
+        for i, home_id in enumerate(self.ids):
+            levels = float(self.levels[i])
+            yield (
+                home_id,
+                f"{self.lon[i]:.7f}",
+                f"{self.lat[i]:.7f}",
+                f"{self.area_m2[i]:.1f}",
+                "" if math.isnan(levels) else f"{levels:g}",
+            )
+
+
+@dataclass(frozen=True)
+class _Feature:
+    kind: str  # "node", "area", "no_geometry" or "broken"
+    id: str
+    tags: dict[str, str]
+    geom: Polygon | MultiPolygon | None = None
+    lon: float = math.nan
+    lat: float = math.nan
+
+
+def places_from_osm(
+    path: Path | str, *, taxonomy: Taxonomy, file_format: str | None = None
+) -> PlacesTable:
+    """Read and classify the places of an OpenStreetMap file.
+
+    Parameters
+    ----------
+    path
+        ``.osm.pbf``, ``.osm`` or compressed XML.
+    taxonomy
+        Categories to classify into (see :func:`lifecircle.io.taxonomy.load_taxonomy`).
+    file_format
+        libosmium format string when the file name does not say it.
+
+    Returns
+    -------
+    PlacesTable
+        Nodes and areas that matched at least one category, in file order, with WGS-84
+        points (areas: a point inside the polygon), and a :class:`PlacesReport`.
+
+    Raises
+    ------
+    OptionalDependencyError
+        When pyosmium is not installed.
+    NotFoundError
+        When the file does not exist.
+    DataError
+        When libosmium cannot read it.
+
+    """
+    places: list[Place] = []
+    seen: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
+    for feature in _scan(path, keys=taxonomy.osm_keys, file_format=file_format):
+        seen[feature.kind] += 1
+        matches = classify_osm(feature.tags, taxonomy)
+        if not matches:
+            continue
+        kept[feature.kind] += 1
+        if feature.kind in {"node", "area"}:
+            tags = feature.tags
+            places.append(
+                Place(
+                    id=feature.id,
+                    lon=feature.lon,
+                    lat=feature.lat,
+                    name=_first(tags, "name:zh", "name:zh-Hans", "name"),
+                    brand=_first(tags, "brand:zh", "brand"),
+                    operator=_first(tags, "operator:zh", "operator"),
+                    opening_hours=tags.get("opening_hours", ""),
+                    matches=tuple(matches),
+                )
+            )
+    report = PlacesReport(
+        nodes_seen=seen["node"],
+        areas_seen=seen["area"],
+        nodes_kept=kept["node"],
+        areas_kept=kept["area"],
+        no_geometry=kept["no_geometry"],
+        broken_areas=kept["broken"],
+    )
+    source = _source(path, file_format)
+    return PlacesTable(places=tuple(places), report=report, source=source, taxonomy=taxonomy.name)
+
+
+def homes_from_osm(
+    path: Path | str, *, file_format: str | None = None, min_residential: int = MIN_RESIDENTIAL
+) -> HomesTable:
+    """Read residential buildings as home points.
+
+    Homes are building areas tagged with a value of :data:`RESIDENTIAL_BUILDINGS`. Many
+    extracts (most of China's among them) tag buildings only ``building=yes``: when fewer
+    than ``min_residential`` residential buildings are found, every building area is
+    kept except those obviously not homes, by value (:data:`NON_RESIDENTIAL_BUILDINGS`)
+    or by a shop, office, school... tag (:data:`NON_RESIDENTIAL_KEYS`).
+
+    Parameters
+    ----------
+    path
+        ``.osm.pbf``, ``.osm`` or compressed XML.
+    file_format
+        libosmium format string when the file name does not say it.
+    min_residential
+        Residential buildings needed to skip the fallback.
+
+    Returns
+    -------
+    HomesTable
+        A point inside each footprint (WGS-84), the footprint's geodesic area in m², the
+        ``building:levels`` tag (NaN when missing or not a number), and a report.
+
+    Raises
+    ------
+    OptionalDependencyError, NotFoundError, DataError
+        As :func:`places_from_osm`.
+
+    """
+    homes: list[tuple[str, float, float, float, float, bool]] = []
+    counts: Counter[str] = Counter()
+    for feature in _scan(path, keys=frozenset({"building"}), file_format=file_format):
+        value = feature.tags.get("building", "no")
+        if value == "no":
+            continue
+        if feature.kind == "node":
+            counts["nodes"] += 1
+        elif feature.kind == "broken":
+            counts["broken"] += 1
+        elif feature.kind == "area" and feature.geom is not None:
+            counts["seen"] += 1
+            residential = value in RESIDENTIAL_BUILDINGS
+            counts["residential"] += residential
+            other = value in NON_RESIDENTIAL_BUILDINGS or any(
+                k in feature.tags for k in NON_RESIDENTIAL_KEYS
+            )
+            if residential or not other:
+                area = _area_m2(feature.geom)
+                levels = _levels(feature.tags.get("building:levels", ""))
+                homes.append((feature.id, feature.lon, feature.lat, area, levels, residential))
+    fallback = counts["residential"] < min_residential
+    kept = [h for h in homes if fallback or h[5]]
+    report = HomesReport(
+        buildings_seen=counts["seen"],
+        residential=counts["residential"],
+        fallback=fallback,
+        kept=len(kept),
+        building_nodes=counts["nodes"],
+        broken_areas=counts["broken"],
+    )
+    column = [np.array([h[i] for h in kept], dtype=np.float64) for i in range(1, 5)]
+    return HomesTable(
+        ids=tuple(h[0] for h in kept),
+        lon=column[0],
+        lat=column[1],
+        area_m2=column[2],
+        levels=column[3],
+        report=report,
+        source=_source(path, file_format),
+    )
+
+
+def _scan(path: Path | str, *, keys: frozenset[str], file_format: str | None) -> Iterator[_Feature]:
+    """Nodes, areas and geometry-less objects having one of ``keys``, in file order."""
+    try:
+        import osmium  # noqa: PLC0415  (optional extra, loaded only when needed)
+    except ImportError as exc:
+        raise OptionalDependencyError("osmium", "osm") from exc
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError(f"{path}: no such file")
+    infile: Any = osmium.io.File(str(path), file_format) if file_format else str(path)
+    wkb = osmium.geom.WKBFactory()
+    expected: dict[str, dict[str, str]] = {}  # closed ways and multipolygons awaiting an area
+    produced: set[str] = set()
+    processor = (
+        osmium.FileProcessor(infile)
+        .with_areas()
+        # filters run after the location cache and the area assembler have seen everything
+        .with_filter(osmium.filter.KeyFilter(*sorted(keys)))
+    )
+    try:
+        for obj in processor:
+            tags = {tag.k: tag.v for tag in obj.tags}
+            if isinstance(obj, osmium.osm.Node):
+                if obj.location.valid():
+                    loc = obj.location
+                    yield _Feature("node", f"n{obj.id}", tags, lon=loc.lon, lat=loc.lat)
+            elif isinstance(obj, osmium.osm.Area):
+                area_id = f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}"
+                produced.add(area_id)
+                yield _area_feature(area_id, tags, lambda o=obj: wkb.create_multipolygon(o))
+            elif isinstance(obj, osmium.osm.Way):
+                if obj.is_closed():
+                    expected[f"w{obj.id}"] = tags
+                else:
+                    yield _Feature("no_geometry", f"w{obj.id}", tags)
+            elif isinstance(obj, osmium.osm.Relation):
+                if tags.get("type") in AREA_RELATION_TYPES:
+                    expected[f"r{obj.id}"] = tags
+                else:
+                    yield _Feature("no_geometry", f"r{obj.id}", tags)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise DataError(f"{path}: not an OpenStreetMap file: {exc}") from exc
+    for missing in sorted(expected.keys() - produced):
+        yield _Feature("broken", missing, expected[missing])
+
+
+def _source(path: Path | str, file_format: str | None) -> str:
+    path = Path(path)
+    is_pbf = (file_format or path.name.lower()).endswith("pbf")
+    return f"{path.name} (OpenStreetMap {'PBF' if is_pbf else 'XML'})"
+
+
+def _area_feature(area_id: str, tags: dict[str, str], make_wkb: Any) -> _Feature:
+    """An area as a feature: its polygon and a point inside it, or ``"broken"``."""
+    try:
+        geom = shapely.from_wkb(make_wkb())
+    except (RuntimeError, GEOSException):
+        return _Feature("broken", area_id, tags)
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    parts = [p for p in shapely.get_parts(geom) if isinstance(p, Polygon) and not p.is_empty]
+    if not parts:
+        return _Feature("broken", area_id, tags)
+    polygon = parts[0] if len(parts) == 1 else MultiPolygon(parts)
+    point = polygon.point_on_surface()
+    return _Feature("area", area_id, tags, geom=polygon, lon=point.x, lat=point.y)
+
+
+def _area_m2(geom: Polygon | MultiPolygon) -> float:
+    """Geodesic area in m² (rings oriented so that holes subtract)."""
+    polygons = geom.geoms if isinstance(geom, MultiPolygon) else (geom,)
+    total = 0.0
+    for polygon in polygons:
+        area, _ = WGS84_GEOD.geometry_area_perimeter(orient(polygon, sign=1.0))
+        total += abs(float(area))
+    return total
+
+
+def _levels(text: str) -> float:
+    """``building:levels`` as a number (the largest of ``3;5``), NaN when not one."""
+    values: list[float] = []
+    for part in text.replace(",", ".").split(";"):
+        try:
+            values.append(float(part.strip()))
+        except ValueError:
+            continue
+    good = [v for v in values if math.isfinite(v) and v >= 0]
+    return max(good) if good else math.nan
+
+
+def _first(tags: dict[str, str], *keys: str) -> str:
+    return next((tags[k].strip() for k in keys if tags.get(k, "").strip()), "")
