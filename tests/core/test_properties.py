@@ -149,3 +149,23 @@ def test_bucket_pool_overflow_falls_back_to_the_heap(data, pool):
         out[reached[:m]] = dist[reached[:m]]
         results.append(out)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), k=st.sampled_from([5, 150]))
+def test_router_places_within_matches_scipy(data, k):
+    from lifecircle.core.access import Router  # noqa: PLC0415
+
+    net = data.draw(networks())
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**31)))
+    node = rng.integers(0, net.n_nodes, k)  # k > 64 exercises the large-result sort
+    off = rng.uniform(0, 50, k)
+    origin = data.draw(st.integers(0, net.n_nodes - 1))
+    router = Router(net, place_node=node, place_offset_m=off)
+    place, metres = router.places_within(origin, 0.0, LIMIT)
+    graph = csr_array((net.weights, net.indices, net.indptr), shape=(net.n_nodes,) * 2)
+    ref = dijkstra(graph, directed=False, indices=origin)[node] + off
+    expected = np.flatnonzero(ref <= LIMIT)
+    assert sorted(place.tolist()) == sorted(expected.tolist())
+    assert np.all(np.diff(metres) >= 0)
+    np.testing.assert_allclose(metres, ref[place], atol=1e-9)

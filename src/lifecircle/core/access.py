@@ -372,6 +372,9 @@ class Router:
         self._out_dist = np.empty(max(pn.size, 1), dtype=np.float64)
         self.gen = 0
         self.n_reached = 0
+        self._inv_width: dict[float, float] = {}
+        self._seed = np.zeros(1, dtype=np.int32)
+        self._seed_dist = np.zeros(1, dtype=np.float64)
 
     def _pool_for(self, seeds: int) -> None:
         size = _pool(self.net, seeds)
@@ -422,20 +425,51 @@ class Router:
         self, seed_node: ArrayLike, seed_dist_m: ArrayLike, limit_m: float
     ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
         """Places within ``limit_m`` of the seeds, nearest first, with their metres."""
-        self.search(seed_node, seed_dist_m, limit_m)
-        m = kernels.places_within(
-            self.reached,
-            self.n_reached,
+        if isinstance(seed_node, int | np.integer):  # one seed: no array conversions
+            seeds, sdist = self._seed, self._seed_dist
+            seeds[0] = seed_node
+            sdist[0] = seed_dist_m
+        else:
+            seeds = np.atleast_1d(np.asarray(seed_node, dtype=np.int32))
+            sdist = np.atleast_1d(np.asarray(seed_dist_m, dtype=np.float64))
+        limit = float(limit_m)
+        inv = self._inv_width.get(limit)
+        if inv is None or seeds.size > 1:
+            if not (np.isfinite(limit) and limit >= 0):
+                raise ValidationError("limits must be finite, non-negative metres")
+            self._pool_for(seeds.size)
+            inv = bucket_inv_width(self.net, limit)
+            if self.head.size < int(limit * inv) + 1:
+                self.head = np.empty(int(limit * inv) + 1, dtype=np.int32)
+            self._inv_width[limit] = inv
+        self.gen += 1
+        if self.gen == np.iinfo(np.int32).max:  # pragma: no cover - after 2**31 searches
+            self.stamp[:] = 0
+            self.gen = 1
+        self.n_reached, m = kernels.query_places(
+            self.net.indptr,
+            self.net.indices,
+            self.net.weights,
+            seeds,
+            sdist,
+            limit,
+            inv,
             self.dist,
+            self.stamp,
+            self.gen,
+            self.pred,
+            self.head,
+            self.e_node,
+            self.e_dist,
+            self.e_next,
+            self.reached,
             self.place_ptr,
             self.place_of_node,
             self.place_offset,
-            float(limit_m),
             self._out_place,
             self._out_dist,
         )
-        order = np.argsort(self._out_dist[:m], kind="stable")
-        return self._out_place[:m][order].copy(), self._out_dist[:m][order].copy()
+        return self._out_place[:m].copy(), self._out_dist[:m].copy()
 
     def path_to(self, node: int) -> NDArray[np.int32]:
         """Nodes from the last search's seed to ``node`` (which it must have reached)."""

@@ -463,3 +463,82 @@ def places_within(
                 out_dist[m] = d
                 m += 1
     return m
+
+
+@nb.njit(nogil=True, cache=True, boundscheck=False)
+def query_places(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    weights: NDArray[np.float64],
+    seed_node: NDArray[np.int32],
+    seed_dist: NDArray[np.float64],
+    limit: float,
+    inv_delta: float,
+    dist: NDArray[np.float64],
+    stamp: NDArray[np.int32],
+    gen: int,
+    pred: NDArray[np.int32],
+    head: NDArray[np.int32],
+    e_node: NDArray[np.int32],
+    e_dist: NDArray[np.float64],
+    e_next: NDArray[np.int32],
+    reached: NDArray[np.int32],
+    place_ptr: NDArray[np.int64],
+    place_of_node: NDArray[np.int32],
+    place_offset: NDArray[np.float64],
+    out_place: NDArray[np.int32],
+    out_dist: NDArray[np.float64],
+) -> tuple[int, int]:
+    """Search, then the places within ``limit`` sorted nearest first, in one call.
+
+    A "what is near me" query is a few hundred nodes of work: one compiled call instead
+    of several keeps the Python overhead below the search itself. Returns
+    ``(n_reached, n_places)``; the places are in ``out_place[:n]``/``out_dist[:n]``.
+    """
+    n_reached = search_from(
+        indptr,
+        indices,
+        weights,
+        seed_node,
+        seed_dist,
+        limit,
+        inv_delta,
+        dist,
+        stamp,
+        gen,
+        pred,
+        head,
+        e_node,
+        e_dist,
+        e_next,
+        reached,
+    )
+    m = places_within(
+        reached,
+        n_reached,
+        dist,
+        place_ptr,
+        place_of_node,
+        place_offset,
+        limit,
+        out_place,
+        out_dist,
+    )
+    if m <= 64:  # insertion sort: stable, in place, no allocation
+        for i in range(1, m):
+            d = out_dist[i]
+            p = out_place[i]
+            j = i - 1
+            while j >= 0 and out_dist[j] > d:
+                out_dist[j + 1] = out_dist[j]
+                out_place[j + 1] = out_place[j]
+                j -= 1
+            out_dist[j + 1] = d
+            out_place[j + 1] = p
+    else:
+        order = np.argsort(out_dist[:m], kind="mergesort")
+        sorted_place = out_place[:m][order]
+        sorted_dist = out_dist[:m][order]
+        out_place[:m] = sorted_place
+        out_dist[:m] = sorted_dist
+    return n_reached, m
