@@ -107,6 +107,13 @@ def _parse_minutes_for(items: list[str] | None) -> dict[str, float]:
     return result
 
 
+def _category_names() -> dict[str, str]:
+    """Chinese name of each code of the default taxonomy, for readable tables."""
+    from lifecircle.io.taxonomy import load_taxonomy  # noqa: PLC0415
+
+    return {c.code: c.name_zh for c in load_taxonomy("shenzhen").categories}
+
+
 def _speed(speed_kmh: float | None, profile: str) -> float:
     if profile not in PROFILES:
         raise ValidationError(f"--profile {profile!r}: expected one of {', '.join(PROFILES)}")
@@ -265,19 +272,15 @@ def access_cmd(
             }
         )
         return
-    table = Table(title=f"Walking access ({speed:g} km/h) — {len(run.origins.ids):,} origins")
-    for col in (
-        "category",
-        "places",
-        "limit (min)",
-        "origins reaching",
-        "median min",
-        "mean count",
-    ):
-        table.add_column(col, justify="left" if col == "category" else "right")
+    table = Table(
+        title=f"步行可达 Walking access ({speed:g} km/h) — {len(run.origins.ids):,} origins"
+    )
+    for col in ("类别 category", "places", "limit min", "reached", "median min", "mean count"):
+        table.add_column(col, justify="left" if col.startswith("类别") else "right")
+    names = _category_names()
     for row in summary:
         table.add_row(
-            row["category"],
+            names.get(row["category"], row["category"]),
             f"{row['places']:,}",
             f"{row['minutes_limit']:g}",
             f"{row['share_reached']:.1%}",
