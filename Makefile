@@ -13,7 +13,7 @@ OUT    := out
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[osm]' --group test --group lint
+	$(BIN)/python -m pip install -q -e '.[all]' --group test --group lint
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -49,6 +49,9 @@ def test_extract_writes_places_and_homes(app, runner, tmp_path) -> None:
     assert "convenience_store" in result.output
     assert "便利店" in result.output
     assert "wrote 4 rows (3 places: 2 nodes, 1 areas)" in result.output
+    assert "left out 1 matching line/relation object(s) without an area and 1 area(s)" in (
+        " ".join(result.output.split())
+    )
     assert "wrote 2 homes" in result.output
 
     rows = read_csv(places)

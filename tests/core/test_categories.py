@@ -13,6 +13,8 @@ from lifecircle.core.categories import (
     Match,
     NameGate,
     Taxonomy,
+    amap_typecode_problem,
+    classify_amap,
     classify_osm,
     osm_name_text,
     parse_osm_rule,
@@ -306,3 +308,117 @@ def test_matches_come_in_taxonomy_order(shenzhen) -> None:
     found = codes({"amenity": "restaurant", "breakfast": "yes", "name": "社区食堂"}, shenzhen)
     assert found == sorted(found, key=order.__getitem__)
     assert found == ["breakfast", "specialty_dining", "elderly_canteen"]
+
+
+# --- Amap type codes (real codes of shared/reference/amap_poicode_2017.csv) ---------------
+
+
+def amap_codes(typecodes, name, taxonomy) -> list[str]:
+    return [m.code for m in classify_amap(typecodes, name, taxonomy)]
+
+
+def test_amap_convenience_store_by_prefix(shenzhen) -> None:
+    # 060201 便民商店/便利店;7-ELEVEn
+    assert classify_amap(["060201"], "7-ELEVEn便利店(福田店)", shenzhen) == [
+        Match(code="convenience_store", rule="amap:0602*(060201)", confidence="high")
+    ]
+    # the amap-scoped gate excludes snack chains filed under 0602*
+    assert amap_codes(["060200"], "零食很忙", shenzhen) == []
+
+
+def test_amap_watsons_is_not_a_supermarket(shenzhen) -> None:
+    # 060411 超级市场;屈臣氏 and 060415 万宁 are excluded (!060411, !060415)
+    assert amap_codes(["060411"], "屈臣氏(福田店)", shenzhen) == []
+    assert amap_codes(["060415"], "万宁", shenzhen) == []
+    assert amap_codes(["060401"], "华润万家", shenzhen) == ["supermarket"]
+
+
+def test_amap_fresh_grocery_comes_before_supermarket(shenzhen) -> None:
+    matches = classify_amap(["060400"], "钱大妈(福华店)", shenzhen)
+    assert matches == [
+        Match(code="fresh_grocery", rule="amap:0604*(060400)&name~钱大妈", confidence="low")
+    ]
+    # a dark store brand under 0604* is neither a 生鲜超市 nor a supermarket
+    assert amap_codes(["060400"], "叮咚买菜(福田站)", shenzhen) == ["fresh_ecom_front_warehouse"]
+    # names with 市场 belong to wet_market, not fresh_grocery
+    assert amap_codes(["060705"], "蔬菜市场", shenzhen) == ["wet_market"]
+    assert amap_codes(["060705"], "果蔬店", shenzhen) == ["fresh_grocery", "wet_market"]
+
+
+def test_amap_exact_codes(shenzhen) -> None:
+    assert classify_amap(["090601"], "大参林", shenzhen) == [
+        Match(code="pharmacy", rule="amap:090601", confidence="high")
+    ]
+    assert amap_codes(["090602"], "医疗器械店", shenzhen) == []  # supplies, not a pharmacy
+
+
+def test_amap_elderly_canteen_needs_the_keyword(shenzhen) -> None:
+    assert classify_amap(["050000"], "莲花街道长者饭堂", shenzhen) == [
+        Match(code="elderly_canteen", rule="amap:050000&name~长者饭堂", confidence="low")
+    ]
+    assert amap_codes(["050000"], "湘菜馆", shenzhen) == []
+    # a Chinese restaurant named 幸福食堂 is also specialty dining
+    assert amap_codes(["050101"], "幸福食堂", shenzhen) == ["specialty_dining", "elderly_canteen"]
+
+
+def test_amap_gate_on_a_single_entry(shenzhen) -> None:
+    # 070500 物流速递 counts as post_express only with a keyword and without 物流...
+    assert amap_codes(["070500"], "菜鸟驿站(福华店)", shenzhen) == ["post_express"]
+    assert amap_codes(["070500"], "顺丰物流", shenzhen) == []
+    # ... while 0704* 邮局 counts as it is, EMS (速递物流) included
+    assert amap_codes(["070400"], "中国邮政速递物流", shenzhen) == ["post_express"]
+
+
+def test_amap_several_typecodes_are_each_tested(shenzhen) -> None:
+    matches = classify_amap(["060200", "060400"], "美宜佳", shenzhen)
+    assert [(m.code, m.rule) for m in matches] == [
+        ("convenience_store", "amap:0602*(060200)"),
+        ("supermarket", "amap:0604*(060400)"),
+    ]
+    # the code order does not change which categories match
+    assert amap_codes(["060400", "060200"], "美宜佳", shenzhen) == [m.code for m in matches]
+    assert amap_codes(["150700", "090601"], "公交站药店", shenzhen) == ["pharmacy"]
+
+
+def test_amap_entries_are_tried_in_the_order_written() -> None:
+    gate = NameGate(keywords=("驿站",), scope="amap:070500", amap_codes=frozenset({"070500"}))
+    cat = Category(order=1, group="basic", code="post", name_zh="p", name_en="p", osm=(),
+                   amap=AmapCodes(include=("0704*", "070500")), gate=gate,
+                   confidence="medium")  # fmt: skip
+    tax = Taxonomy(name="t", categories=(cat,))
+    # 0704* is written first, so the ungated entry decides even when 070500 is given first
+    assert classify_amap(["070500", "070400"], "x", tax) == [
+        Match(code="post", rule="amap:0704*(070400)", confidence="medium")
+    ]
+    assert classify_amap(["070500"], "x", tax) == []
+    assert classify_amap(["070500"], "菜鸟驿站", tax) == [
+        Match(code="post", rule="amap:070500&name~驿站", confidence="medium")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typecode", "problem"),
+    [
+        ("060201", None),
+        ("990000", None),
+        ("970000", None),
+        ("06020", "not six digits"),
+        ("06020A", "not six digits"),
+        ("0602010", "not six digits"),
+        ("", "not six digits"),
+        ("330100", "no big category 33"),
+        ("000000", "no big category 00"),
+    ],
+)
+def test_amap_typecode_problem(typecode: str, problem: str | None) -> None:
+    found = amap_typecode_problem(typecode)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert problem in found
+
+
+def test_amap_malformed_codes_match_nothing(shenzhen) -> None:
+    assert amap_codes(["0602"], "7-ELEVEn", shenzhen) == []
+    assert amap_codes([], "7-ELEVEn", shenzhen) == []

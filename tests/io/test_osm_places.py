@@ -13,14 +13,16 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from lifecircle.core.geodesy import WGS84_GEOD
+from lifecircle.core.opening_hours import is_open_24h
 from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError
 from lifecircle.io.osm_places import (
     MIN_RESIDENTIAL,
+    OSM_REPORT_KEYS,
     HomesTable,
-    PlacesTable,
     homes_from_osm,
     places_from_osm,
 )
+from lifecircle.io.schema import PlaceImport, PlaceRecord, Reject
 from lifecircle.io.taxonomy import load_taxonomy
 from tests.conftest import DATA, HELSINKI_PBF, require
 
@@ -45,12 +47,12 @@ HELSINKI_BBOX = (24.9351762, 60.1641550, 24.9534145, 60.1791130)
 
 
 @pytest.fixture(scope="module")
-def tiny_places() -> PlacesTable:
+def tiny_places() -> PlaceImport:
     return places_from_osm(TINY, taxonomy=load_taxonomy())
 
 
 @pytest.fixture(scope="module")
-def helsinki_places() -> PlacesTable:
+def helsinki_places() -> PlaceImport:
     return places_from_osm(require(HELSINKI_PBF), taxonomy=load_taxonomy())
 
 
@@ -62,8 +64,8 @@ def helsinki_homes() -> HomesTable:
 # --- the hand-written fixture ----------------------------------------------------------
 
 
-def test_tiny_places_nodes_and_area(tiny_places: PlacesTable) -> None:
-    by_id = {p.id: p for p in tiny_places.places}
+def test_tiny_places_nodes_and_area(tiny_places: PlaceImport) -> None:
+    by_id = {p.source_id: p for p in tiny_places.records}
     assert set(by_id) == {"n1", "n2", "w10"}
     assert by_id["n1"].categories == ("convenience_store",)
     assert (by_id["n1"].lon, by_id["n1"].lat) == (114.05, 22.54)
@@ -75,11 +77,28 @@ def test_tiny_places_nodes_and_area(tiny_places: PlacesTable) -> None:
     assert by_id["w10"].categories == ("supermarket",)
     assert by_id["w10"].name == "华润万家"
     assert tiny_places.source == "places_tiny.osm (OpenStreetMap XML)"
+    assert tiny_places.format == "OpenStreetMap XML"
+    assert tiny_places.path == str(TINY)
     assert tiny_places.taxonomy == "shenzhen"
+    assert all(isinstance(p, PlaceRecord) and p.source == "osm" for p in by_id.values())
+    assert all(p.ref == p.source_id for p in by_id.values())
 
 
-def test_area_point_lies_inside_its_polygon(tiny_places: PlacesTable) -> None:
-    (shop,) = [p for p in tiny_places.places if p.id == "w10"]
+def test_tiny_opening_hours_are_weekly_intervals(tiny_places: PlaceImport) -> None:
+    by_id = {p.source_id: p for p in tiny_places.records}
+    assert by_id["n1"].opening_hours_weekly is not None
+    assert is_open_24h(by_id["n1"].opening_hours_weekly)
+    assert by_id["w10"].opening_hours == "Mo-Su 08:00-22:00"
+    assert by_id["w10"].opening_hours_weekly == tuple((d, 480, 1320) for d in range(7))
+    assert by_id["n2"].opening_hours == ""
+    assert by_id["n2"].opening_hours_weekly is None  # absent, not a problem
+    assert tiny_places.warnings == ()
+    assert tiny_places.report["opening_hours"] == 2
+    assert tiny_places.report["opening_hours_unparsed"] == 0
+
+
+def test_area_point_lies_inside_its_polygon(tiny_places: PlaceImport) -> None:
+    (shop,) = [p for p in tiny_places.records if p.source_id == "w10"]
     point = Point(shop.lon, shop.lat)
     assert L_SHAPE.contains(point)
     # the centroid of an L may fall in the notch; the representative point may not
@@ -88,13 +107,23 @@ def test_area_point_lies_inside_its_polygon(tiny_places: PlacesTable) -> None:
     assert not notch.contains(point)
 
 
-def test_tiny_report(tiny_places: PlacesTable) -> None:
+def test_tiny_report(tiny_places: PlaceImport) -> None:
     rep = tiny_places.report
-    assert (rep.nodes_seen, rep.nodes_kept) == (3, 2)  # the bench has a tested key
-    assert (rep.areas_seen, rep.areas_kept) == (1, 1)
-    assert rep.no_geometry == 1  # the open parking way w14
-    assert rep.broken_areas == 1  # the pharmacy w15 with a missing node
+    assert set(OSM_REPORT_KEYS) <= set(rep)
+    assert (rep["nodes_seen"], rep["nodes_kept"]) == (3, 2)  # the bench has a tested key
+    assert (rep["areas_seen"], rep["areas_kept"]) == (1, 1)
+    assert rep["no_geometry"] == 1  # the open parking way w14
+    assert rep["broken_areas"] == 1  # the pharmacy w15 with a missing node
+    assert (rep["records"], rep["rejected"]) == (3, 2)
     assert len(tiny_places) == 3
+    # left-out objects are listed with their id, never silently dropped
+    assert [(r.ref, r.column) for r in tiny_places.rejects] == [
+        ("w14", "geometry"),
+        ("w15", "geometry"),
+    ]
+    assert isinstance(tiny_places.rejects[1], Reject)
+    assert "incomplete" in tiny_places.rejects[1].problem
+    assert any("left out 1" in note for note in tiny_places.notes)
     assert tiny_places.counts() == {
         "convenience_store": 1,
         "specialty_dining": 1,
@@ -103,7 +132,7 @@ def test_tiny_report(tiny_places: PlacesTable) -> None:
     }
 
 
-def test_rows_one_per_place_and_category(tiny_places: PlacesTable) -> None:
+def test_rows_one_per_place_and_category(tiny_places: PlaceImport) -> None:
     rows = list(tiny_places.rows())
     assert [r[0] for r in rows] == [
         "n1",
@@ -177,7 +206,7 @@ def test_missing_osmium_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
 # --- the real Helsinki extract ---------------------------------------------------------
 
 
-def test_helsinki_counts_are_plausible(helsinki_places: PlacesTable) -> None:
+def test_helsinki_counts_are_plausible(helsinki_places: PlaceImport) -> None:
     counts = helsinki_places.counts()
     # PROVENANCE.md: hairdresser 44 and beauty 22 shops, 214 restaurants, 89 cafes...
     assert counts["beauty_hair"] >= 40
@@ -195,25 +224,27 @@ def test_helsinki_counts_are_plausible(helsinki_places: PlacesTable) -> None:
         assert counts[gated] == 0, gated
     assert set(counts) <= set(load_taxonomy().codes)
     rep = helsinki_places.report
-    assert rep.nodes_kept + rep.areas_kept == len(helsinki_places)
-    assert rep.areas_kept >= 10  # parking lots, pitches, theatres, the market hall
-    assert rep.nodes_seen > 1000
+    assert rep["nodes_kept"] + rep["areas_kept"] == len(helsinki_places)
+    assert rep["areas_kept"] >= 10  # parking lots, pitches, theatres, the market hall
+    assert rep["nodes_seen"] > 1000
 
 
-def test_helsinki_places_lie_in_the_extract(helsinki_places: PlacesTable) -> None:
+def test_helsinki_places_lie_in_the_extract(helsinki_places: PlaceImport) -> None:
     west, south, east, north = HELSINKI_BBOX
-    for place in helsinki_places.places:
-        assert re.fullmatch(r"[nwr]\d+", place.id), place.id
+    for place in helsinki_places.records:
+        assert re.fullmatch(r"[nwr]\d+", place.source_id), place.source_id
         assert west <= place.lon <= east, place
         assert south <= place.lat <= north, place
-    ids = [p.id for p in helsinki_places.places]
+    ids = [p.source_id for p in helsinki_places.records]
     assert len(set(ids)) == len(ids)
 
 
-def test_helsinki_area_points_lie_in_their_polygons(helsinki_places: PlacesTable) -> None:
+def test_helsinki_area_points_lie_in_their_polygons(helsinki_places: PlaceImport) -> None:
     import osmium  # noqa: PLC0415
 
-    points = {p.id: Point(p.lon, p.lat) for p in helsinki_places.places if p.id[0] != "n"}
+    points = {
+        p.source_id: Point(p.lon, p.lat) for p in helsinki_places.records if p.source_id[0] != "n"
+    }
     wkb = osmium.geom.WKBFactory()
     checked = 0
     for obj in osmium.FileProcessor(str(HELSINKI_PBF)).with_areas():
@@ -226,10 +257,10 @@ def test_helsinki_area_points_lie_in_their_polygons(helsinki_places: PlacesTable
     assert checked == len(points) > 0
 
 
-def test_helsinki_market_hall_has_its_chinese_name(helsinki_places: PlacesTable) -> None:
+def test_helsinki_market_hall_has_its_chinese_name(helsinki_places: PlaceImport) -> None:
     # the old market hall (Vanha kauppahalli) carries name:zh in OSM
-    markets = [p for p in helsinki_places.places if "wet_market" in p.categories]
-    assert [(p.id[0], p.name) for p in markets] == [("w", "老农贸市场")]
+    markets = [p for p in helsinki_places.records if "wet_market" in p.categories]
+    assert [(p.source_id[0], p.name) for p in markets] == [("w", "老农贸市场")]
 
 
 def test_helsinki_homes(helsinki_homes: HomesTable) -> None:
@@ -246,3 +277,20 @@ def test_helsinki_homes(helsinki_homes: HomesTable) -> None:
     west, south, east, north = HELSINKI_BBOX
     assert np.all((helsinki_homes.lon >= west) & (helsinki_homes.lon <= east))
     assert np.all((helsinki_homes.lat >= south) & (helsinki_homes.lat <= north))
+
+
+def test_helsinki_opening_hours(helsinki_places: PlaceImport) -> None:
+    rep = helsinki_places.report
+    with_hours = [p for p in helsinki_places.records if p.opening_hours]
+    assert rep["opening_hours"] == len(with_hours) > 150
+    parsed = [p for p in with_hours if p.opening_hours_weekly is not None]
+    # real tags are mostly in the weekly grammar; the rest are kept as text and listed
+    assert len(parsed) >= 0.95 * len(with_hours)
+    unparsed = {p.source_id for p in with_hours if p.opening_hours_weekly is None}
+    assert {w.ref for w in helsinki_places.warnings} == unparsed
+    assert rep["opening_hours_unparsed"] == len(unparsed) > 0
+    assert all(w.column == "opening_hours" for w in helsinki_places.warnings)
+    # places without the tag have no weekly hours and no warning
+    assert all(
+        p.opening_hours_weekly is None for p in helsinki_places.records if not p.opening_hours
+    )

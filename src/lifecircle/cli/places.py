@@ -59,7 +59,11 @@ def extract_cmd(
     ``lifecircle access --places``. The homes file (id, lon, lat, area_m2, levels) is
     ready for ``--origins``.
     """
-    from lifecircle.io.osm_places import homes_from_osm, places_from_osm  # noqa: PLC0415
+    from lifecircle.io.osm_places import (  # noqa: PLC0415
+        OSM_REPORT_KEYS,
+        homes_from_osm,
+        places_from_osm,
+    )
     from lifecircle.io.output import write_csv  # noqa: PLC0415
     from lifecircle.io.taxonomy import load_taxonomy  # noqa: PLC0415
 
@@ -83,12 +87,7 @@ def extract_cmd(
             "path": str(places),
             "rows": len(rows),
             "places": len(table),
-            "nodes_seen": rep.nodes_seen,
-            "areas_seen": rep.areas_seen,
-            "nodes_kept": rep.nodes_kept,
-            "areas_kept": rep.areas_kept,
-            "no_geometry": rep.no_geometry,
-            "broken_areas": rep.broken_areas,
+            **{key: rep[key] for key in OSM_REPORT_KEYS},
             "categories": [
                 {
                     "group": c.group,
@@ -118,13 +117,15 @@ def extract_cmd(
         return
     _print_counts(tax, counts, title=f"Places in {table.source} ({tax.name} taxonomy)")
     out.print(
-        f"wrote {len(rows):,} rows ({len(table):,} places: {rep.nodes_kept:,} nodes, "
-        f"{rep.areas_kept:,} areas) to {escape(str(places))}"
+        f"wrote {len(rows):,} rows ({len(table):,} places: {rep['nodes_kept']:,} nodes, "
+        f"{rep['areas_kept']:,} areas) to {escape(str(places))}"
     )
-    if rep.no_geometry or rep.broken_areas:
+    for note in table.notes:
+        err.print(f"[yellow]{escape(note)}[/]")
+    if rep["opening_hours_unparsed"]:
         err.print(
-            f"[yellow]left out {rep.no_geometry} matching line/relation object(s) without an "
-            f"area and {rep.broken_areas} area(s) whose outline is incomplete or invalid[/]"
+            f"[yellow]{rep['opening_hours_unparsed']} opening_hours value(s) kept as text only "
+            f"(not a weekly pattern), e.g. {escape(str(table.warnings[0]))}[/]"
         )
     if home_table is not None:
         hr = home_table.report

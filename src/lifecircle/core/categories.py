@@ -21,9 +21,9 @@ name gate
     rules such as ``osm:amenity=restaurant;amap:070500``.
 
 Categories are tested in ``order``; a place may match several categories, and each match
-records the first rule (in the order written) that passed. Only OSM matching lives here
-for now; :class:`AmapCodes` and :meth:`NameGate.applies_amap` hold what an Amap matcher
-needs. :mod:`lifecircle.io.taxonomy` parses and checks the cells of a taxonomy file.
+records the first rule (in the order written) that passed. :func:`classify_osm` matches
+OSM tags and :func:`classify_amap` Amap type codes and names; :mod:`lifecircle.io.taxonomy`
+parses and checks the cells of a taxonomy file.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Literal
 from lifecircle.errors import DataError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 GROUPS = ("basic", "quality", "facility")
 """Category groups: 基本保障类, 品质提升类 and facilities (设施)."""
@@ -58,6 +58,12 @@ NAME_TAGS = (
 """OSM tags searched by name keywords and ``name~``: a chain's brand counts as its name."""
 
 GATE_WORDS = ("never", "always", "osm", "amap")
+
+AMAP_MAJOR_CODES = frozenset({f"{n:02d}" for n in range(1, 23)} | {"97", "99"})
+"""First two digits of Amap type codes: the big categories 01 汽车服务 ... 20 公共设施, 22
+事件活动, 97 室内设施 and 99 通行设施 of the 2017 table, and 21, which later editions may use."""
+
+AMAP_TYPECODE = re.compile(r"\d{6}\Z")
 CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
 _TERM = re.compile(r"([^=~]+)([=~])(.*)\Z", re.DOTALL)
 
@@ -175,13 +181,15 @@ class AmapCodes:
 
     def entry_for(self, typecode: str) -> str | None:
         """The first included entry covering a six-digit Amap type code, or ``None``."""
-        if typecode in self.exclude:
-            return None
-        for entry in self.include:
-            prefix = entry.removesuffix("*")
-            if typecode == entry or (entry.endswith("*") and typecode.startswith(prefix)):
-                return entry
-        return None
+        return next((e for e in self.include if self.covers(e, typecode)), None)
+
+    def covers(self, entry: str, typecode: str) -> bool:
+        """Whether an included entry (code or ``prefix*``) takes a six-digit code not excluded."""
+        if typecode in self.exclude or not AMAP_TYPECODE.match(typecode):
+            return False
+        return typecode == entry or (
+            entry.endswith("*") and typecode.startswith(entry.removesuffix("*"))
+        )
 
     @property
     def text(self) -> str:
@@ -281,7 +289,10 @@ class Match:
     """A place's membership of one category.
 
     ``rule`` is the OSM rule that matched, with ``&name~KEYWORD`` appended when the
-    name gate passed through a keyword, e.g. ``amenity=restaurant&name~长者饭堂``.
+    name gate passed through a keyword, e.g. ``amenity=restaurant&name~长者饭堂``. An
+    Amap match reads ``amap:ENTRY``, with the POI's code in brackets when the entry is a
+    prefix: ``amap:090601``, ``amap:0604*(060401)&name~钱大妈``. ``confidence`` is the
+    category's (:data:`CONFIDENCES`).
     """
 
     code: str
@@ -383,3 +394,71 @@ def classify_osm(tags: Mapping[str, str], taxonomy: Taxonomy) -> list[Match]:
             matched[cat.code] = Match(code=cat.code, rule=text, confidence=cat.confidence)
             break
     return list(matched.values())
+
+
+def amap_typecode_problem(typecode: str) -> str | None:
+    """Why a string is not an Amap type code (six digits, a known big category), or ``None``.
+
+    Codes are not checked against one edition's table: later editions add codes, and a
+    code unknown to the taxonomy simply matches no category.
+    """
+    if not AMAP_TYPECODE.match(typecode):
+        return f"typecode {typecode!r} is not six digits"
+    if typecode[:2] not in AMAP_MAJOR_CODES:
+        return f"typecode {typecode!r} is not an Amap code (no big category {typecode[:2]})"
+    return None
+
+
+def classify_amap(typecodes: Sequence[str], name: str, taxonomy: Taxonomy) -> list[Match]:
+    """The categories an Amap (高德) POI belongs to.
+
+    Parameters
+    ----------
+    typecodes
+        The POI's six-digit type codes: an export's ``060200|060400`` split at ``|``.
+        Check them with :func:`amap_typecode_problem` first; malformed codes match nothing.
+    name
+        The POI's name, tested by name gates (case-insensitive substrings).
+    taxonomy
+        Categories are tested in their order. For each, the ``amap_typecodes`` entries
+        are tried in the order written and, for each entry, the POI's codes in the order
+        given. An entry takes a code it covers (``0602*`` a prefix, ``060201`` itself) unless
+        ``!code`` excludes it; where :meth:`NameGate.applies_amap` says so, the name must
+        then pass the gate (a keyword, no excluded word, no earlier ``@code`` match). The
+        first (entry, code) pair that passes decides, as for OSM rules.
+
+    Returns
+    -------
+    list of Match
+        In taxonomy order; empty when nothing matched. 060411 Watsons (屈臣氏) is not a
+        supermarket; a 0604* POI named 钱大妈 is ``fresh_grocery`` and, through
+        ``@fresh_grocery``, not ``supermarket``.
+
+    """
+    name_text = name.casefold()
+    matched: dict[str, Match] = {}
+    for cat in taxonomy.categories:
+        found = _amap_match(cat, typecodes, name_text, matched)
+        if found is not None:
+            matched[cat.code] = found
+    return list(matched.values())
+
+
+def _amap_match(
+    cat: Category, typecodes: Sequence[str], name_text: str, matched: Mapping[str, Match]
+) -> Match | None:
+    """The first entry of a category, in the order written, that takes a code and passes."""
+    for entry in cat.amap.include:
+        for typecode in typecodes:
+            if not cat.amap.covers(entry, typecode):
+                continue
+            keyword = ""
+            if cat.gate.applies_amap(entry):
+                passed, keyword = cat.gate.check(name_text, matched)
+                if not passed:
+                    continue
+            text = f"amap:{entry}" if entry == typecode else f"amap:{entry}({typecode})"
+            if keyword:
+                text = f"{text}&name~{keyword}"
+            return Match(code=cat.code, rule=text, confidence=cat.confidence)
+    return None

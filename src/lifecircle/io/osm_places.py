@@ -21,9 +21,11 @@ from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
 
-from lifecircle.core.categories import Match, Taxonomy, classify_osm
+from lifecircle.core.categories import Taxonomy, classify_osm
 from lifecircle.core.geodesy import WGS84_GEOD
+from lifecircle.core.opening_hours import parse_opening_hours
 from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError
+from lifecircle.io.schema import PlaceImport, PlaceRecord, Reject
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -74,81 +76,25 @@ obviously non-residential."""
 AREA_RELATION_TYPES = ("multipolygon", "boundary")
 
 
-@dataclass(frozen=True)
-class Place:
-    """One OSM object that matched at least one category.
+OSM_REPORT_KEYS = (
+    "nodes_seen",
+    "areas_seen",
+    "nodes_kept",
+    "areas_kept",
+    "no_geometry",
+    "broken_areas",
+    "opening_hours",
+    "opening_hours_unparsed",
+)
+"""Counts in the report of :func:`places_from_osm`, besides ``rows_read``, ``records`` and
+``rejected``.
 
-    ``name`` prefers ``name:zh`` (then ``name:zh-Hans``, then ``name``); ``brand`` and
-    ``operator`` likewise prefer their ``:zh`` forms; ``opening_hours`` is the raw tag.
-    """
-
-    id: str
-    lon: float
-    lat: float
-    name: str
-    brand: str
-    operator: str
-    opening_hours: str
-    matches: tuple[Match, ...]
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        """Codes of the matched categories, in taxonomy order."""
-        return tuple(m.code for m in self.matches)
-
-
-@dataclass(frozen=True)
-class PlacesReport:
-    """What :func:`places_from_osm` saw (objects with a key some rule tests) and kept.
-
-    ``no_geometry`` counts matching open ways and non-area relations (``type=street``),
-    ``broken_areas`` matching closed ways and multipolygons whose polygon could not be
-    built (members missing from the extract, invalid rings); both are left out.
-    """
-
-    nodes_seen: int
-    areas_seen: int
-    nodes_kept: int
-    areas_kept: int
-    no_geometry: int
-    broken_areas: int
-
-
-@dataclass(frozen=True)
-class PlacesTable:
-    """Places of one OSM file, classified by one taxonomy."""
-
-    places: tuple[Place, ...]
-    report: PlacesReport
-    source: str
-    taxonomy: str
-
-    def __len__(self) -> int:
-        return len(self.places)
-
-    def counts(self) -> Counter[str]:
-        """Places per category code (a place in two categories counts in both)."""
-        return Counter(code for p in self.places for code in p.categories)
-
-    def rows(self) -> Iterator[tuple[str, str, str, str, str, str, str, str]]:
-        """CSV rows ``id, lon, lat, category, name, brand, opening_hours, rule``.
-
-        One row per (place, category) under the place's OSM id (``n123``, ``w45``): a
-        place in two categories appears twice, as ``lifecircle access --places`` expects.
-        ``brand`` falls back to the operator.
-        """
-        for p in self.places:
-            for m in p.matches:
-                yield (
-                    p.id,
-                    f"{p.lon:.7f}",
-                    f"{p.lat:.7f}",
-                    m.code,
-                    p.name,
-                    p.brand or p.operator,
-                    p.opening_hours,
-                    m.rule,
-                )
+``*_seen`` count objects with a key some rule tests, ``*_kept`` those classified.
+``no_geometry`` counts matching open ways and non-area relations (``type=street``),
+``broken_areas`` matching closed ways and multipolygons whose polygon could not be built
+(members missing from the extract, invalid rings); both are left out and listed in the
+rejects. ``opening_hours`` counts kept places with the tag, ``opening_hours_unparsed``
+those whose value is kept as text only (listed in the warnings)."""
 
 
 @dataclass(frozen=True)
@@ -210,7 +156,7 @@ class _Feature:
 
 def places_from_osm(
     path: Path | str, *, taxonomy: Taxonomy, file_format: str | None = None
-) -> PlacesTable:
+) -> PlaceImport:
     """Read and classify the places of an OpenStreetMap file.
 
     Parameters
@@ -224,9 +170,15 @@ def places_from_osm(
 
     Returns
     -------
-    PlacesTable
-        Nodes and areas that matched at least one category, in file order, with WGS-84
-        points (areas: a point inside the polygon), and a :class:`PlacesReport`.
+    PlaceImport
+        Source ``"osm"`` records of the nodes and areas that matched at least one
+        category, in file order, with WGS-84 points (areas: a point inside the polygon);
+        ``name`` prefers ``name:zh`` (then ``name:zh-Hans``, then ``name``), ``brand`` and
+        ``operator`` likewise their ``:zh`` forms, and ``address`` joins the ``addr:*``
+        tags. An extract cuts areas at its edge, so it is always read as with
+        ``skip_bad``: matching objects without a usable geometry are left out and listed
+        in ``rejects`` (column ``geometry``). Unparseable ``opening_hours`` stay as text
+        and are listed in ``warnings``. The report holds :data:`OSM_REPORT_KEYS`.
 
     Raises
     ------
@@ -238,7 +190,9 @@ def places_from_osm(
         When libosmium cannot read it.
 
     """
-    places: list[Place] = []
+    records: list[PlaceRecord] = []
+    rejects: list[Reject] = []
+    warnings: list[Reject] = []
     seen: Counter[str] = Counter()
     kept: Counter[str] = Counter()
     for feature in _scan(path, keys=taxonomy.osm_keys, file_format=file_format):
@@ -247,30 +201,66 @@ def places_from_osm(
         if not matches:
             continue
         kept[feature.kind] += 1
-        if feature.kind in {"node", "area"}:
-            tags = feature.tags
-            places.append(
-                Place(
-                    id=feature.id,
-                    lon=feature.lon,
-                    lat=feature.lat,
-                    name=_first(tags, "name:zh", "name:zh-Hans", "name"),
-                    brand=_first(tags, "brand:zh", "brand"),
-                    operator=_first(tags, "operator:zh", "operator"),
-                    opening_hours=tags.get("opening_hours", ""),
-                    matches=tuple(matches),
-                )
+        if feature.kind not in {"node", "area"}:
+            rejects.append(Reject(feature.id, "geometry", _LEFT_OUT[feature.kind]))
+            continue
+        tags = feature.tags
+        hours = tags.get("opening_hours", "").strip()
+        parsed = parse_opening_hours(hours)
+        if hours and parsed.intervals is None:
+            problem = f"kept as text only: {parsed.reason}"
+            warnings.append(Reject(feature.id, "opening_hours", problem))
+        records.append(
+            PlaceRecord(
+                source="osm",
+                source_id=feature.id,
+                lon=feature.lon,
+                lat=feature.lat,
+                name=_first(tags, "name:zh", "name:zh-Hans", "name"),
+                brand=_first(tags, "brand:zh", "brand"),
+                operator=_first(tags, "operator:zh", "operator"),
+                address=_address(tags),
+                opening_hours=hours,
+                opening_hours_weekly=parsed.intervals,
+                matches=tuple(matches),
+                ref=feature.id,
             )
-    report = PlacesReport(
-        nodes_seen=seen["node"],
-        areas_seen=seen["area"],
-        nodes_kept=kept["node"],
-        areas_kept=kept["area"],
-        no_geometry=kept["no_geometry"],
-        broken_areas=kept["broken"],
+        )
+    report = {
+        "rows_read": sum(seen.values()),
+        "records": len(records),
+        "rejected": len(rejects),
+        "nodes_seen": seen["node"],
+        "areas_seen": seen["area"],
+        "nodes_kept": kept["node"],
+        "areas_kept": kept["area"],
+        "no_geometry": kept["no_geometry"],
+        "broken_areas": kept["broken"],
+        "opening_hours": sum(bool(r.opening_hours) for r in records),
+        "opening_hours_unparsed": len(warnings),
+    }
+    notes = []
+    if rejects:
+        notes.append(
+            f"left out {kept['no_geometry']} matching line/relation object(s) without an area "
+            f"and {kept['broken']} area(s) whose outline is incomplete or invalid"
+        )
+    return PlaceImport(
+        records=tuple(records),
+        path=str(path),
+        format=_format(path, file_format),
+        taxonomy=taxonomy.name,
+        report=report,
+        rejects=tuple(rejects),
+        warnings=tuple(warnings),
+        notes=tuple(notes),
     )
-    source = _source(path, file_format)
-    return PlacesTable(places=tuple(places), report=report, source=source, taxonomy=taxonomy.name)
+
+
+_LEFT_OUT = {
+    "no_geometry": "a line or non-area relation: no point to place it at",
+    "broken": "the area's outline is incomplete (members outside the extract) or invalid",
+}
 
 
 def homes_from_osm(
@@ -394,10 +384,13 @@ def _scan(path: Path | str, *, keys: frozenset[str], file_format: str | None) ->
         yield _Feature("broken", missing, expected[missing])
 
 
+def _format(path: Path | str, file_format: str | None) -> str:
+    is_pbf = (file_format or Path(path).name.lower()).endswith("pbf")
+    return f"OpenStreetMap {'PBF' if is_pbf else 'XML'}"
+
+
 def _source(path: Path | str, file_format: str | None) -> str:
-    path = Path(path)
-    is_pbf = (file_format or path.name.lower()).endswith("pbf")
-    return f"{path.name} (OpenStreetMap {'PBF' if is_pbf else 'XML'})"
+    return f"{Path(path).name} ({_format(path, file_format)})"
 
 
 def _area_feature(area_id: str, tags: dict[str, str], make_wkb: Any) -> _Feature:
@@ -440,3 +433,11 @@ def _levels(text: str) -> float:
 
 def _first(tags: dict[str, str], *keys: str) -> str:
     return next((tags[k].strip() for k in keys if tags.get(k, "").strip()), "")
+
+
+def _address(tags: dict[str, str]) -> str:
+    """``addr:full``, else the ``addr:*`` parts from the widest down (Chinese order)."""
+    if tags.get("addr:full", "").strip():
+        return tags["addr:full"].strip()
+    parts = ("addr:province", "addr:city", "addr:district", "addr:street", "addr:housenumber")
+    return "".join(tags[k].strip() for k in parts if k in tags)

@@ -1,24 +1,38 @@
-"""The canonical network table every reader returns, and the steps all readers share.
+"""The canonical tables every reader returns, and the steps all readers share.
 
-Readers differ only in how they find ways and coordinates; turning ordered way nodes
-into segments, cutting at missing nodes and clipping to an area happen here, once, so
-that an Overpass response and a PBF extract of the same data give identical tables.
+Network readers differ only in how they find ways and coordinates; turning ordered way
+nodes into segments, cutting at missing nodes and clipping to an area happen here, once,
+so that an Overpass response and a PBF extract of the same data give identical tables.
+
+Place readers (OSM, Amap exports, places CSV) all return a :class:`PlaceImport` of
+:class:`PlaceRecord` rows. An import is one transaction: a reader gathers every problem
+of a file as a :class:`Reject` and either raises them all in one
+:class:`PlaceImportError` or, with ``skip_bad``, keeps the good rows and lists the rest.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, TypeAlias
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
 import shapely
 
 from lifecircle.errors import DataError, ValidationError
+from lifecircle.io.output import write_csv
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
     from numpy.typing import ArrayLike, NDArray
     from shapely.geometry import MultiPolygon, Polygon
+
+    from lifecircle.core.categories import Match
+    from lifecircle.core.opening_hours import Interval
 
 BBox: TypeAlias = tuple[float, float, float, float]
 """(min lon, min lat, max lon, max lat) in WGS-84 degrees."""
@@ -298,3 +312,198 @@ def _positions(
 def _count(n: int, noun: str) -> str:
     """'1 way', '2,345 ways'."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+# --- places ------------------------------------------------------------------------------
+
+PlaceSource: TypeAlias = Literal["osm", "amap", "csv"]
+"""Where a place record comes from."""
+
+PLACE_ROWS_HEADER = ("id", "lon", "lat", "category", "name", "brand", "opening_hours", "rule")
+"""Columns of :meth:`PlaceImport.rows`, the places CSV that ``lifecircle access`` reads."""
+
+REJECTS_HEADER = ("ref", "column", "problem")
+"""Columns of the rejects file :meth:`PlaceImport.write_rejects` writes."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One problem with one row or feature of an input file.
+
+    Attributes
+    ----------
+    ref
+        Where: ``"line 12"`` (CSV, counting the header), ``"row 12"`` (XLSX sheet row),
+        an OSM id such as ``"w15"``, or ``"file"`` for the file as a whole.
+    column
+        The column or tag at fault, as written in the file (``""``: the whole row).
+    problem
+        What is wrong, e.g. ``"lat 114.05 is outside [-90, 90]: lon/lat look swapped"``.
+
+    """
+
+    ref: str
+    column: str
+    problem: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.ref}: {self.column}: {self.problem}"
+            if self.column
+            else (f"{self.ref}: {self.problem}")
+        )
+
+
+@dataclass(frozen=True)
+class PlaceRecord:
+    """One place (shop, service, facility) from one source, in WGS-84.
+
+    Attributes
+    ----------
+    source
+        ``"osm"``, ``"amap"`` or ``"csv"``.
+    source_id
+        The id within the source: ``n123``/``w45``/``r6`` for OSM, the POI id (or a hash
+        of name and location, ``h`` + 16 hex digits) for Amap, the ``id`` column for CSV.
+    lon, lat
+        WGS-84 degrees, converted from the file's CRS.
+    name, brand, operator, address
+        Text as given (``""`` when absent); brand and operator feed chain-rate statistics.
+    opening_hours
+        The opening hours as written (``""`` when absent).
+    opening_hours_weekly
+        ``(day 0-6 with 0 = Monday, start minute, end minute)`` intervals parsed from
+        ``opening_hours`` (see :mod:`lifecircle.core.opening_hours`); ``None`` when absent
+        or unparseable (the import's ``warnings`` then say why).
+    matches
+        The categories matched, each with the rule and confidence, in taxonomy order.
+    ref
+        Where the record is in its file, for messages: ``"line 12"`` or ``"n123"``.
+
+    """
+
+    source: PlaceSource
+    source_id: str
+    lon: float
+    lat: float
+    name: str = ""
+    brand: str = ""
+    operator: str = ""
+    address: str = ""
+    opening_hours: str = ""
+    opening_hours_weekly: tuple[Interval, ...] | None = None
+    matches: tuple[Match, ...] = ()
+    ref: str = ""
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Codes of the matched categories, in taxonomy order."""
+        return tuple(m.code for m in self.matches)
+
+
+@dataclass(frozen=True)
+class PlaceImport:
+    """The places of one file, classified by one taxonomy, and what was left out.
+
+    Attributes
+    ----------
+    records
+        Classified places in file order.
+    path
+        The file read.
+    format
+        Its kind, e.g. ``"OpenStreetMap PBF"``, ``"Amap CSV (GBK)"``, ``"places CSV"``.
+    taxonomy
+        Name of the taxonomy used.
+    report
+        Counts by name; every reader gives ``rows_read``, ``records`` and ``rejected``
+        (rows), readers add their own (OSM: ``nodes_seen``, ``broken_areas`` ...).
+    rejects
+        Problems of the rows not imported (with ``skip_bad``; for OSM, objects left out).
+    warnings
+        Problems that did not stop a row, such as opening hours kept only as text.
+    notes
+        Remarks in plain words.
+
+    """
+
+    records: tuple[PlaceRecord, ...]
+    path: str
+    format: str
+    taxonomy: str
+    report: Mapping[str, int]
+    rejects: tuple[Reject, ...] = ()
+    warnings: tuple[Reject, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "report", MappingProxyType(dict(self.report)))
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def source(self) -> str:
+        """File name and kind, e.g. ``"places_tiny.osm (OpenStreetMap XML)"``."""
+        return f"{Path(self.path).name} ({self.format})"
+
+    def counts(self) -> Counter[str]:
+        """Places per category code (a place in two categories counts in both)."""
+        return Counter(code for r in self.records for code in r.categories)
+
+    def rows(self) -> Iterator[tuple[str, str, str, str, str, str, str, str]]:
+        """Rows of :data:`PLACE_ROWS_HEADER`, one per (place, category).
+
+        A place in two categories appears twice under its source id, as
+        ``lifecircle access --places`` expects; ``brand`` falls back to the operator.
+        """
+        for r in self.records:
+            for m in r.matches:
+                yield (
+                    r.source_id,
+                    f"{r.lon:.7f}",
+                    f"{r.lat:.7f}",
+                    m.code,
+                    r.name,
+                    r.brand or r.operator,
+                    r.opening_hours,
+                    m.rule,
+                )
+
+    def write_rejects(self, path: Path | None = None) -> Path | None:
+        """Write the rejects as CSV (:data:`REJECTS_HEADER`), by default beside the input.
+
+        Returns
+        -------
+        pathlib.Path or None
+            The file written (``{input stem}.rejects.csv``), or ``None`` when nothing was
+            rejected.
+
+        """
+        if not self.rejects:
+            return None
+        target = path or rejects_path(self.path)
+        write_csv(target, REJECTS_HEADER, ((r.ref, r.column, r.problem) for r in self.rejects))
+        return target
+
+
+def rejects_path(path: Path | str) -> Path:
+    """Where the rejects of an input go: ``shops.csv`` gives ``shops.rejects.csv``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+class PlaceImportError(DataError):
+    """A place file has problems; nothing of it was imported.
+
+    The message is the first problem, then ``(and N more problems)``, as for
+    :class:`~lifecircle.io.points.PointsError`; ``problems`` holds every one as
+    ``"{path}: {reject}"`` and ``rejects`` the :class:`Reject` objects.
+    """
+
+    def __init__(self, path: Path | str, rejects: list[Reject] | tuple[Reject, ...]) -> None:
+        self.rejects = tuple(rejects)
+        self.problems = [f"{path}: {r}" for r in self.rejects]
+        more = len(self.problems) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+        super().__init__(self.problems[0] + suffix)
