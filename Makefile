@@ -8,7 +8,9 @@ STAMP  := $(VENV)/.installed
 DEMO   := data/Helsinki.osm.pbf
 OUT    := out
 
-.PHONY: setup run test lint typecheck unit bench bench-quick clean
+PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
+.PHONY: setup run test lint typecheck unit bench bench-quick clean pg-server
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +37,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# the PostgreSQL tests start their own throwaway server from Debian's binaries
+pg-server:
+	@test -n "$(PG_INITDB)" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends postgresql; }
+
+unit: $(STAMP) pg-server
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit

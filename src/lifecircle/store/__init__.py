@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, repositories (keyword-only functions on a session) and migrations."""

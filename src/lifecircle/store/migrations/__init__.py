@@ -1,0 +1,1 @@
+"""Alembic migration environment of the lifecircle database (run by ``store.migrate``)."""

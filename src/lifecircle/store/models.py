@@ -1,0 +1,298 @@
+"""The tables of one or more cities: places, communities, population and import runs.
+
+Every row belongs to a city (``city_id``, deleted with it through ``ON DELETE CASCADE``).
+Coordinates are WGS-84 degrees, geometries WKB, areas square metres and timestamps UTC.
+The walking network is not here: it stays in its ``.lcnet`` file, named by
+:attr:`City.network_path`. A schema change is a model change plus a new file in
+``migrations/versions``; ``docs/database.md`` describes the tables.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Double,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Constraint names are fixed, so later migrations (SQLite batch mode too) can name them."""
+
+CODE_LENGTH = 64
+"""Category, community and source codes; ids from sources get :data:`SOURCE_ID_LENGTH`."""
+SOURCE_ID_LENGTH = 128
+
+
+class ImportKind(enum.StrEnum):
+    """What an import run brought in."""
+
+    NETWORK = "network"
+    PLACES = "places"
+    COMMUNITIES = "communities"
+    POPULATION = "population"
+    MAPPING = "mapping"
+
+
+class ImportStatus(enum.StrEnum):
+    """How an import run ended.
+
+    ``rejected``: the file had bad rows and nothing was imported; ``partial``: the good
+    rows were imported and the bad ones skipped (``--skip-bad``); ``failed``: an error
+    other than bad rows stopped it.
+    """
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class CommunityLevel(enum.StrEnum):
+    """Administrative level of a :class:`Community` row: 社区, 街道 or 区."""
+
+    COMMUNITY = "community"
+    STREET = "street"
+    DISTRICT = "district"
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite has no time zones and returns naive datetimes; PostgreSQL returns them in the
+    session's zone. This type makes both return UTC, so runs dated on either database
+    compare equal.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:  # noqa: ARG002
+        """Refuse naive datetimes and convert aware ones to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a timezone-aware time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:  # noqa: ARG002
+        """Attach UTC to naive values (SQLite) and convert aware ones to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    # Stored as plain text without a CHECK constraint or a PostgreSQL ENUM type: adding a
+    # member (a new import kind) is then a code change, not a migration.
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+"""JSON, as ``jsonb`` on PostgreSQL (indexable and compact) and text on SQLite."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class City(Base):
+    """A city: the scope of every other row."""
+
+    __tablename__ = "cities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    taxonomy: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    network_path: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    def __repr__(self) -> str:
+        return f"City(id={self.id!r}, name={self.name!r})"
+
+
+class ImportRun(Base):
+    """One import of one file: what was read, what was kept and what was rejected and why.
+
+    ``rejects`` is a list of ``{"file", "line" or "feature", "column", "problem"}``.
+    """
+
+    __tablename__ = "import_runs"
+    __table_args__ = (Index(None, "city_id", "kind", "source_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    kind: Mapped[ImportKind] = mapped_column(_enum(ImportKind))
+    source_path: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[ImportStatus] = mapped_column(_enum(ImportStatus), default=ImportStatus.RUNNING)
+    n_rows: Mapped[int] = mapped_column(Integer, default=0)
+    n_imported: Mapped[int] = mapped_column(Integer, default=0)
+    n_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rejects: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class Place(Base):
+    """A shop or service, possibly known to several sources (see :class:`PlaceSource`)."""
+
+    __tablename__ = "places"
+    __table_args__ = (
+        UniqueConstraint("city_id", "uid"),
+        Index(None, "city_id", "lon", "lat"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    uid: Mapped[str] = mapped_column(String(SOURCE_ID_LENGTH + 32))
+    name: Mapped[str | None] = mapped_column(Text)
+    brand: Mapped[str | None] = mapped_column(Text)
+    operator: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    lon: Mapped[float] = mapped_column(Double)
+    lat: Mapped[float] = mapped_column(Double)
+    opening_hours: Mapped[str | None] = mapped_column(Text)
+    opening_hours_weekly: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )
+
+    sources: Mapped[list[PlaceSource]] = relationship(
+        back_populates="place", cascade="all, delete-orphan", passive_deletes=True
+    )
+    categories: Mapped[list[PlaceCategory]] = relationship(
+        back_populates="place", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"Place(id={self.id!r}, uid={self.uid!r}, name={self.name!r})"
+
+
+class PlaceSource(Base):
+    """One source's id of a place (``osm`` ``node/123``, ``amap`` ``B0FFG...``)."""
+
+    __tablename__ = "place_sources"
+
+    city_id: Mapped[int] = mapped_column(
+        ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_LENGTH), primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+
+    place: Mapped[Place] = relationship(back_populates="sources")
+
+
+class PlaceCategory(Base):
+    """A place's membership of a taxonomy category, with the rule that matched."""
+
+    __tablename__ = "place_categories"
+
+    place_id: Mapped[int] = mapped_column(
+        ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True, index=True)
+    rule: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[str] = mapped_column(String(16), default="")
+
+    place: Mapped[Place] = relationship(back_populates="categories")
+
+
+class Community(Base):
+    """A 社区 (or a 街道/区 row of the same table), with boundary and population."""
+
+    __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("city_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    name: Mapped[str] = mapped_column(Text)
+    street: Mapped[str | None] = mapped_column(Text)
+    district: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[CommunityLevel] = mapped_column(
+        _enum(CommunityLevel), default=CommunityLevel.COMMUNITY
+    )
+    parent_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    population: Mapped[int | None] = mapped_column(Integer)
+    geometry: Mapped[bytes | None] = mapped_column(LargeBinary)
+    area_m2: Mapped[float | None] = mapped_column(Double)
+
+    def __repr__(self) -> str:
+        return f"Community(code={self.code!r}, name={self.name!r})"
+
+
+class CommunityMapping(Base):
+    """The plan's 社区 code against an NBS 居委会 code (many-to-many, one row per pair)."""
+
+    __tablename__ = "community_mappings"
+
+    city_id: Mapped[int] = mapped_column(
+        ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True
+    )
+    plan_code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    nbs_code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PopulationPoint(Base):
+    """People at a point (a building, a grid cell centre), estimated by ``method``."""
+
+    __tablename__ = "population_points"
+    __table_args__ = (
+        Index(None, "city_id", "method"),
+        Index(None, "city_id", "lon", "lat"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    lon: Mapped[float] = mapped_column(Double)
+    lat: Mapped[float] = mapped_column(Double)
+    population: Mapped[float] = mapped_column(Double)
+    community_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    method: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )

@@ -1,0 +1,299 @@
+"""Places: bulk upsert by source id, categories, and merging one place's sources into another.
+
+A place is found again by any of its ``(source, source_id)`` keys, so importing the
+same file twice updates the same rows, and once an OSM shop and an Amap shop are merged
+(:func:`attach_place_source`), a later import from either source updates that one place.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import delete, insert, select, update
+
+from lifecircle.errors import NotFoundError, ValidationError
+from lifecircle.store._bulk import IN_CHUNK, MAX_LISTED, chunks, insert_rows, update_rows
+from lifecircle.store.models import SOURCE_ID_LENGTH, Base, Place, PlaceCategory, PlaceSource
+from lifecircle.store.rows import PlaceUpsert
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from sqlalchemy.orm import Session
+
+    from lifecircle.store.rows import CategoryRow, PlaceRow
+
+PLACES = Base.metadata.tables["places"]
+SOURCES = Base.metadata.tables["place_sources"]
+CATEGORIES = Base.metadata.tables["place_categories"]
+
+ATTRIBUTES = (
+    "name",
+    "brand",
+    "operator",
+    "address",
+    "lon",
+    "lat",
+    "opening_hours",
+    "opening_hours_weekly",
+)
+"""Place columns a :class:`~lifecircle.store.rows.PlaceRow` may set."""
+
+
+def _check_rows(source: str, rows: Sequence[PlaceRow]) -> None:
+    if not source or len(source) > 16:
+        raise ValidationError(f"source {source!r} must be 1 to 16 characters (osm, amap, csv)")
+    ids = [row["source_id"] for row in rows]
+    bad = [i for i in ids if not i or len(i) > SOURCE_ID_LENGTH]
+    if bad:
+        raise ValidationError(
+            f"{len(bad)} source ids are empty or longer than {SOURCE_ID_LENGTH} characters: "
+            f"{bad[:MAX_LISTED]}"
+        )
+    repeated = [i for i, n in Counter(ids).items() if n > 1]
+    if repeated:
+        raise ValidationError(
+            f"{len(repeated)} {source} ids occur more than once in one import "
+            f"(e.g. {repeated[:MAX_LISTED]}): each source row must be one place"
+        )
+
+
+def place_ids_by_source(
+    session: Session, *, city_id: int, source: str, source_ids: Iterable[str]
+) -> dict[str, int]:
+    """The place id of each of ``source_ids`` that is already stored (others are absent)."""
+    wanted = list(dict.fromkeys(source_ids))
+    scope = (PlaceSource.city_id == city_id, PlaceSource.source == source)
+    pairs = select(PlaceSource.source_id, PlaceSource.place_id).where(*scope)
+    if len(wanted) > IN_CHUNK:
+        # one range scan of the (city, source) index beats many IN lists
+        keep = set(wanted)
+        return {sid: pid for sid, pid in session.execute(pairs) if sid in keep}
+    return dict(session.execute(pairs.where(PlaceSource.source_id.in_(wanted))).all())
+
+
+def upsert_places(
+    session: Session,
+    *,
+    city_id: int,
+    source: str,
+    rows: Sequence[PlaceRow],
+    import_run_id: int | None = None,
+) -> PlaceUpsert:
+    """Insert new places and update known ones, found by ``(source, source_id)``.
+
+    Parameters
+    ----------
+    session
+        Open session (the caller's transaction: nothing is committed here).
+    city_id
+        City the places belong to.
+    source
+        Where the rows come from: ``osm``, ``amap``, ``csv``...
+    rows
+        One dict per place; see :class:`~lifecircle.store.rows.PlaceRow`. On update,
+        keys left out keep their stored values and ``None`` clears them.
+    import_run_id
+        Run that brought the rows; recorded on new places only (it is the *first*
+        import of a place).
+
+    Returns
+    -------
+    PlaceUpsert
+        Counts, and ``place_ids``: the place id of every row's ``source_id``.
+
+    Raises
+    ------
+    ValidationError
+        If a source id is empty, too long, or repeated within ``rows``.
+
+    Notes
+    -----
+    Known ids are looked up in batches, updates are executemany ``UPDATE`` by primary
+    key, and inserts executemany ``INSERT`` (``COPY`` on PostgreSQL): no ORM object is
+    built per row. Objects already loaded in ``session`` are not refreshed.
+
+    """
+    _check_rows(source, rows)
+    place_ids = place_ids_by_source(
+        session, city_id=city_id, source=source, source_ids=(r["source_id"] for r in rows)
+    )
+    updates: list[dict[str, Any]] = []
+    new_rows: list[PlaceRow] = []
+    for row in rows:
+        place_id = place_ids.get(row["source_id"])
+        if place_id is None:
+            new_rows.append(row)
+        else:
+            given = cast("Mapping[str, Any]", row)
+            updates.append({"id": place_id} | {k: given[k] for k in ATTRIBUTES if k in given})
+    update_rows(session, PLACES, updates)
+    if new_rows:
+        uids = [row.get("uid") or f"{source}:{row['source_id']}" for row in new_rows]
+        repeated = [uid for uid, n in Counter(uids).items() if n > 1]
+        if repeated:
+            raise ValidationError(f"uids given to more than one new place: {repeated[:MAX_LISTED]}")
+        insert_rows(
+            session,
+            PLACES,
+            [
+                {k: cast("Mapping[str, Any]", row).get(k) for k in ATTRIBUTES}
+                | {"city_id": city_id, "uid": uid, "import_run_id": import_run_id}
+                for row, uid in zip(new_rows, uids, strict=True)
+            ],
+        )
+        # ids are read back by uid: RETURNING would rule out COPY (see _bulk)
+        by_uid = _place_ids_by_uid(session, city_id=city_id, uids=uids)
+        new_ids = {row["source_id"]: by_uid[uid] for row, uid in zip(new_rows, uids, strict=True)}
+        insert_rows(
+            session,
+            SOURCES,
+            [
+                {"city_id": city_id, "source": source, "source_id": sid, "place_id": pid}
+                for sid, pid in new_ids.items()
+            ],
+        )
+        place_ids.update(new_ids)
+    return PlaceUpsert(inserted=len(new_rows), updated=len(updates), place_ids=place_ids)
+
+
+def _place_ids_by_uid(session: Session, *, city_id: int, uids: Sequence[str]) -> dict[str, int]:
+    pairs = select(Place.uid, Place.id).where(Place.city_id == city_id)
+    if len(uids) > IN_CHUNK:
+        keep = set(uids)
+        return {uid: pid for uid, pid in session.execute(pairs) if uid in keep}
+    return dict(session.execute(pairs.where(Place.uid.in_(uids))).all())
+
+
+def replace_place_categories(
+    session: Session, *, categories: Mapping[int, Iterable[CategoryRow]]
+) -> int:
+    """Set the categories of places, replacing what they had.
+
+    Parameters
+    ----------
+    session
+        Open session.
+    categories
+        Place id to its categories; an empty list removes all of a place's categories.
+        Places not in the mapping are left alone.
+
+    Returns
+    -------
+    int
+        Category rows written.
+
+    """
+    place_ids = list(categories)
+    for part in chunks(place_ids, IN_CHUNK):
+        session.execute(delete(PlaceCategory).where(PlaceCategory.place_id.in_(part)))
+    values = [
+        {
+            "place_id": place_id,
+            "code": row["code"],
+            "rule": row.get("rule", ""),
+            "confidence": row.get("confidence", ""),
+        }
+        for place_id, rows in categories.items()
+        for row in {row["code"]: row for row in rows}.values()  # a code once per place
+    ]
+    insert_rows(session, CATEGORIES, values)
+    return len(values)
+
+
+def attach_place_source(session: Session, *, place_id: int, source: str, source_id: str) -> Place:
+    """Record that ``source``'s ``source_id`` is the place ``place_id`` (a duplicate merged).
+
+    If that source id already belongs to another place, that place is merged into this
+    one (:func:`merge_places`): its source ids and categories move here, and it is
+    deleted. Attaching an id the place already has does nothing.
+
+    Returns
+    -------
+    Place
+        The place kept.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no place ``place_id``.
+
+    """
+    place = session.get(Place, place_id)
+    if place is None:
+        raise NotFoundError(f"no place with id {place_id}")
+    other = session.scalar(
+        select(PlaceSource.place_id).where(
+            PlaceSource.city_id == place.city_id,
+            PlaceSource.source == source,
+            PlaceSource.source_id == source_id,
+        )
+    )
+    if other is None:
+        session.execute(
+            insert(PlaceSource),
+            [
+                {
+                    "city_id": place.city_id,
+                    "source": source,
+                    "source_id": source_id,
+                    "place_id": place_id,
+                }
+            ],
+        )
+    elif other != place_id:
+        merge_places(session, keep_id=place_id, drop_id=other)
+    session.refresh(place)
+    return place
+
+
+def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
+    """Merge place ``drop_id`` into place ``keep_id`` and delete it.
+
+    The kept place gains the other's source ids and the categories it lacks, and any
+    of its empty attributes (name, brand, operator, address, opening hours) is filled
+    from the other. Its uid, coordinates and first import run stay.
+
+    Raises
+    ------
+    NotFoundError
+        If either place does not exist.
+    ValidationError
+        If they are the same place or in different cities.
+
+    """
+    if keep_id == drop_id:
+        raise ValidationError(f"cannot merge place {keep_id} into itself")
+    keep = session.get(Place, keep_id)
+    drop = session.get(Place, drop_id)
+    if keep is None or drop is None:
+        missing = keep_id if keep is None else drop_id
+        raise NotFoundError(f"no place with id {missing}")
+    if keep.city_id != drop.city_id:
+        raise ValidationError(f"places {keep_id} and {drop_id} are in different cities")
+    for attribute in ("name", "brand", "operator", "address", "opening_hours"):
+        if getattr(keep, attribute) in (None, "") and getattr(drop, attribute):
+            setattr(keep, attribute, getattr(drop, attribute))
+    if keep.opening_hours_weekly is None:
+        keep.opening_hours_weekly = drop.opening_hours_weekly
+    session.flush()
+    session.execute(
+        update(PlaceSource)
+        .where(PlaceSource.place_id == drop_id)
+        .values(place_id=keep_id)
+        .execution_options(synchronize_session=False)
+    )
+    held = select(PlaceCategory.code).where(PlaceCategory.place_id == keep_id)
+    session.execute(
+        update(PlaceCategory)
+        .where(PlaceCategory.place_id == drop_id, PlaceCategory.code.not_in(held))
+        .values(place_id=keep_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(Place).where(Place.id == drop_id).execution_options(synchronize_session=False)
+    )
+    session.expunge(drop)
+    session.expire_all()  # the relationships of both places changed behind the ORM's back
+    return keep
