@@ -24,11 +24,14 @@ $(DEMO): | $(STAMP)
 	$(BIN)/python scripts/fetch_demo.py $(DEMO)
 
 run: $(STAMP) $(DEMO)
-	$(BIN)/lifecircle network build $(DEMO) -o data/helsinki.lcnet
-	$(BIN)/lifecircle network info data/helsinki.lcnet
+	$(BIN)/lifecircle city create helsinki --exist-ok
+	$(BIN)/lifecircle city import helsinki --network $(DEMO) --places $(DEMO) --format osm \
+		--units h3:9 --buildings $(DEMO)
+	$(BIN)/lifecircle city info helsinki
 	$(BIN)/lifecircle places extract $(DEMO) --places data/helsinki_places.csv --homes data/helsinki_homes.csv
-	$(BIN)/lifecircle access --network data/helsinki.lcnet --origins data/helsinki_homes.csv \
-		--places data/helsinki_places.csv --minutes 15 -o $(OUT)/helsinki_access.csv
+	$(BIN)/lifecircle access --network data/cities/helsinki/network.lcnet \
+		--origins data/helsinki_homes.csv --places data/helsinki_places.csv --minutes 15 \
+		-o $(OUT)/helsinki_access.csv
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

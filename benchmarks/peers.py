@@ -55,8 +55,10 @@ class ScipyTool:
         self.place_node = index_of(b.node_id, b.place_node_id)
 
     def nearest(self) -> np.ndarray:
-        out = np.empty((N_CATEGORIES, self.bench.n_nodes))
+        out = np.full((N_CATEGORIES, self.bench.n_nodes), np.inf)
         for cat, (seeds, _) in enumerate(unique_seeds(self.bench, self.place_node)):
+            if seeds.size == 0:  # a category without places
+                continue
             out[cat] = self.dijkstra(
                 self.graph, directed=True, indices=seeds, min_only=True, limit=self.limit
             )
@@ -173,6 +175,9 @@ class PandanaTool:
         for k in range(N_CATEGORIES):
             name = f"c{k}"
             sel = cat == k
+            if not sel.any():  # a category without places
+                out.append(np.full(self.bench.n_nodes, np.inf))
+                continue
             self.net.set_pois(name, self.limit, 1, self.place_x[sel], self.place_y[sel])
             out.append(
                 self.net.nearest_pois(self.limit, name, num_pois=1, max_distance=np.inf)[
@@ -190,6 +195,9 @@ class PandanaTool:
         cat = self.bench.place_category
         for k in range(N_CATEGORIES):
             name = f"n{k}"
+            if not (cat == k).any():  # a category without places
+                out.append(np.zeros(self.bench.n_nodes))
+                continue
             self.net.set(pd.Series(self.bench.place_node_id[cat == k]), name=name)
             out.append(
                 self.net.aggregate(self.limit, type="count", decay="flat", name=name).to_numpy()
@@ -249,6 +257,8 @@ class NetworkxTool:
         nx = self.nx
         return [
             nx.multi_source_dijkstra_path_length(self.graph, set(seeds.tolist()), cutoff=self.limit)
+            if seeds.size
+            else {}
             for seeds, _ in self._groups()
         ]
 

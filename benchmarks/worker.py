@@ -15,7 +15,8 @@ from workload import Bench, run_tool
 
 TOOL_CLASSES = {
     "lifecircle": ("lifecircle_tool", "LifecircleTool"),
-    "c": ("native", "CTool"),
+    "c_heap": ("native", "CTool"),
+    "c_bucket": ("native", "CBucketTool"),
     "scipy": ("peers", "ScipyTool"),
     "pandana": ("peers", "PandanaTool"),
     "networkx": ("peers", "NetworkxTool"),

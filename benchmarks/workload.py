@@ -50,7 +50,9 @@ class Bench:
     ``node_id``/``x``/``y`` and ``edge_*`` are the network every peer gets: the nodes
     lifecircle kept, in the input's order, and its deduplicated segments with its
     geodesic lengths, keyed by source node ids. ``csr_*`` is lifecircle's own CSR (in its
-    space-filling-curve order), which the C reference reads as is.
+    space-filling-curve order), which the C reference reads as is, and
+    ``bucket_inv_delta`` (0-d) lifecircle's bucket width for the limit (1/metres), which
+    the C bucket variant uses.
     """
 
     raw_node_id: np.ndarray
@@ -71,6 +73,7 @@ class Bench:
     place_node_id: np.ndarray
     place_category: np.ndarray
     query_node_id: np.ndarray
+    bucket_inv_delta: np.ndarray
 
     @property
     def n_nodes(self) -> int:

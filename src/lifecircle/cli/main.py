@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lifecircle import __version__
+from lifecircle.cli.city import city_app
 from lifecircle.cli.places import categories_cmd, places_app
 from lifecircle.cli.progress import stages
 from lifecircle.core.impedance import DEFAULT_MINUTES, MAX_SNAP_M, PROFILES, WALK_SPEED_KMH
@@ -36,6 +37,7 @@ app = typer.Typer(
 network_app = typer.Typer(help="Build and inspect walking networks.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 app.add_typer(places_app, name="places", help="Extract places and homes from OSM files.")
+app.add_typer(city_app, name="city", help="Cities in the database: create, import, info, export.")
 app.command("categories")(categories_cmd)
 
 out = Console()

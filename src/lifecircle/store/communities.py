@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from lifecircle.errors import ValidationError
 from lifecircle.store._bulk import CHUNK, MAX_LISTED, chunks, insert_rows, update_rows
@@ -223,3 +223,32 @@ def replace_population_points(
     ]
     insert_rows(session, Base.metadata.tables["population_points"], values)
     return len(values)
+
+
+def count_communities(session: Session, *, city_id: int) -> int:
+    """Number of a city's communities, all levels together."""
+    query = select(func.count()).select_from(Community).where(Community.city_id == city_id)
+    return int(session.scalar(query) or 0)
+
+
+def delete_communities(session: Session, *, city_id: int) -> int:
+    """Delete every community (all levels) of a city; mappings and population stay.
+
+    Returns
+    -------
+    int
+        Rows deleted.
+
+    """
+    result = session.execute(
+        delete(Community)
+        .where(Community.city_id == city_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def population_methods(session: Session, *, city_id: int) -> list[str]:
+    """The methods a city's population points were estimated by, sorted."""
+    query = select(PopulationPoint.method).where(PopulationPoint.city_id == city_id).distinct()
+    return sorted(session.scalars(query))

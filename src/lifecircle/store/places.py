@@ -7,7 +7,8 @@ same file twice updates the same rows, and once an OSM shop and an Amap shop are
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, insert, select, update
@@ -297,3 +298,130 @@ def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
     session.expunge(drop)
     session.expire_all()  # the relationships of both places changed behind the ORM's back
     return keep
+
+
+@dataclass(frozen=True)
+class StoredPlace:
+    """A place as stored, with its category codes and every source id it is known by."""
+
+    id: int
+    uid: str
+    name: str | None
+    brand: str | None
+    operator: str | None
+    lon: float
+    lat: float
+    categories: tuple[str, ...]
+    sources: tuple[tuple[str, str], ...]
+
+    @property
+    def source_names(self) -> frozenset[str]:
+        """The sources (``osm``, ``amap``...) that know this place."""
+        return frozenset(source for source, _ in self.sources)
+
+
+def list_places(session: Session, *, city_id: int) -> list[StoredPlace]:
+    """Every place of a city by uid, with its category codes and ``(source, source_id)``s.
+
+    Three queries (places, categories, sources), grouped in Python: no ORM object is
+    built per place, so a city of 200,000 places is listed in seconds.
+    """
+    codes: defaultdict[int, list[str]] = defaultdict(list)
+    for place_id, code in session.execute(
+        select(PlaceCategory.place_id, PlaceCategory.code)
+        .join(Place, Place.id == PlaceCategory.place_id)
+        .where(Place.city_id == city_id)
+        .order_by(PlaceCategory.place_id, PlaceCategory.code)
+    ):
+        codes[place_id].append(code)
+    sources: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
+    for place_id, source, source_id in session.execute(
+        select(PlaceSource.place_id, PlaceSource.source, PlaceSource.source_id)
+        .where(PlaceSource.city_id == city_id)
+        .order_by(PlaceSource.place_id, PlaceSource.source, PlaceSource.source_id)
+    ):
+        sources[place_id].append((source, source_id))
+    rows = session.execute(
+        select(Place.id, Place.uid, Place.name, Place.brand, Place.operator, Place.lon, Place.lat)
+        .where(Place.city_id == city_id)
+        .order_by(Place.uid)
+    )
+    return [
+        StoredPlace(
+            id=pid,
+            uid=uid,
+            name=name,
+            brand=brand,
+            operator=operator,
+            lon=lon,
+            lat=lat,
+            categories=tuple(codes.get(pid, ())),
+            sources=tuple(sources.get(pid, ())),
+        )
+        for pid, uid, name, brand, operator, lon, lat in rows
+    ]
+
+
+def place_points(session: Session, *, city_id: int) -> list[tuple[int, float, float]]:
+    """``(place id, lon, lat)`` of every place of a city, by id."""
+    query = select(Place.id, Place.lon, Place.lat).where(Place.city_id == city_id)
+    return [(pid, lon, lat) for pid, lon, lat in session.execute(query.order_by(Place.id))]
+
+
+def place_source_names(session: Session, *, city_id: int) -> list[str]:
+    """The sources a city's places come from (``amap``, ``osm``...), sorted."""
+    query = select(PlaceSource.source).where(PlaceSource.city_id == city_id).distinct()
+    return sorted(session.scalars(query))
+
+
+def sources_by_place(
+    session: Session, *, city_id: int, place_ids: Iterable[int]
+) -> dict[int, frozenset[str]]:
+    """The sources that know each of ``place_ids`` (ids without a source are absent)."""
+    wanted = list(dict.fromkeys(place_ids))
+    pairs = select(PlaceSource.place_id, PlaceSource.source).where(PlaceSource.city_id == city_id)
+    found: defaultdict[int, set[str]] = defaultdict(set)
+    if len(wanted) > IN_CHUNK:
+        keep = set(wanted)
+        for place_id, source in session.execute(pairs):
+            if place_id in keep:
+                found[place_id].add(source)
+    else:
+        for place_id, source in session.execute(pairs.where(PlaceSource.place_id.in_(wanted))):
+            found[place_id].add(source)
+    return {place_id: frozenset(names) for place_id, names in found.items()}
+
+
+def add_place_categories(
+    session: Session, *, categories: Mapping[int, Iterable[CategoryRow]]
+) -> int:
+    """Give places the categories they lack, keeping those they have.
+
+    For a place several sources know: one source's import must not take away a category
+    another source gave it (:func:`replace_place_categories` would).
+
+    Returns
+    -------
+    int
+        Category rows written.
+
+    """
+    held: set[tuple[int, str]] = set()
+    for part in chunks(list(categories), IN_CHUNK):
+        query = select(PlaceCategory.place_id, PlaceCategory.code).where(
+            PlaceCategory.place_id.in_(part)
+        )
+        held.update((place_id, code) for place_id, code in session.execute(query))
+    values = [
+        {
+            "place_id": place_id,
+            "code": row["code"],
+            "rule": row.get("rule", ""),
+            "confidence": row.get("confidence", ""),
+        }
+        for place_id, rows in categories.items()
+        for row in {row["code"]: row for row in rows}.values()
+        if (place_id, row["code"]) not in held
+    ]
+    insert_rows(session, CATEGORIES, values)
+    return len(values)

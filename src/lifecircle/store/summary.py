@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lifecircle.store.cities import get_city
 from lifecircle.store.imports import list_import_runs
 from lifecircle.store.models import (
+    City,
     Community,
     CommunityLevel,
     CommunityMapping,
@@ -199,3 +200,38 @@ def city_summary(session: Session, *, name: str, max_runs: int | None = None) ->
             for run in list_import_runs(session, city_id=cid, limit=max_runs)
         ),
     )
+
+
+@dataclass(frozen=True)
+class CityOverview:
+    """One line of ``city list``: a city and how much it holds."""
+
+    name: str
+    taxonomy: str
+    network_path: str | None
+    created_at: datetime
+    n_places: int
+    n_communities: int
+    n_import_runs: int
+
+
+def city_overviews(session: Session) -> list[CityOverview]:
+    """Every city by name, with its numbers of places, communities and import runs."""
+
+    def per_city(model: type[Place | Community | ImportRun]) -> dict[int, int]:
+        query = select(model.city_id, func.count()).group_by(model.city_id)
+        return dict(session.execute(query).all())
+
+    places, communities, runs = per_city(Place), per_city(Community), per_city(ImportRun)
+    return [
+        CityOverview(
+            name=city.name,
+            taxonomy=city.taxonomy,
+            network_path=city.network_path,
+            created_at=city.created_at,
+            n_places=places.get(city.id, 0),
+            n_communities=communities.get(city.id, 0),
+            n_import_runs=runs.get(city.id, 0),
+        )
+        for city in session.scalars(select(City).order_by(City.name))
+    ]
