@@ -383,6 +383,23 @@ class Router:
             self.e_dist = np.empty(size, dtype=np.float64)
             self.e_next = np.empty(size, dtype=np.int32)
 
+    def _start(self, n_seeds: int, limit: float) -> float:
+        """Size the scratch for a search and open a new generation; returns 1/bucket width."""
+        inv = self._inv_width.get(limit)
+        if inv is None or n_seeds > 1:
+            if not (np.isfinite(limit) and limit >= 0):
+                raise ValidationError("limits must be finite, non-negative metres")
+            self._pool_for(n_seeds)
+            inv = bucket_inv_width(self.net, limit)
+            if self.head.size < int(limit * inv) + 1:
+                self.head = np.empty(int(limit * inv) + 1, dtype=np.int32)
+            self._inv_width[limit] = inv
+        self.gen += 1
+        if self.gen == np.iinfo(np.int32).max:  # pragma: no cover - after 2**31 searches
+            self.stamp[:] = 0
+            self.gen = 1
+        return inv
+
     def search(
         self, seed_node: ArrayLike, seed_dist_m: ArrayLike, limit_m: float
     ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
@@ -390,16 +407,7 @@ class Router:
         seeds = np.atleast_1d(np.asarray(seed_node, dtype=np.int32))
         sdist = np.atleast_1d(np.asarray(seed_dist_m, dtype=np.float64))
         limit = float(limit_m)
-        if not (np.isfinite(limit) and limit >= 0):
-            raise ValidationError("limits must be finite, non-negative metres")
-        self._pool_for(seeds.size)
-        inv = bucket_inv_width(self.net, limit)
-        if self.head.size < int(limit * inv) + 1:
-            self.head = np.empty(int(limit * inv) + 1, dtype=np.int32)
-        self.gen += 1
-        if self.gen == np.iinfo(np.int32).max:  # pragma: no cover - after 2**31 searches
-            self.stamp[:] = 0
-            self.gen = 1
+        inv = self._start(seeds.size, limit)
         self.n_reached = kernels.search_from(
             self.net.indptr,
             self.net.indices,
@@ -433,19 +441,7 @@ class Router:
             seeds = np.atleast_1d(np.asarray(seed_node, dtype=np.int32))
             sdist = np.atleast_1d(np.asarray(seed_dist_m, dtype=np.float64))
         limit = float(limit_m)
-        inv = self._inv_width.get(limit)
-        if inv is None or seeds.size > 1:
-            if not (np.isfinite(limit) and limit >= 0):
-                raise ValidationError("limits must be finite, non-negative metres")
-            self._pool_for(seeds.size)
-            inv = bucket_inv_width(self.net, limit)
-            if self.head.size < int(limit * inv) + 1:
-                self.head = np.empty(int(limit * inv) + 1, dtype=np.int32)
-            self._inv_width[limit] = inv
-        self.gen += 1
-        if self.gen == np.iinfo(np.int32).max:  # pragma: no cover - after 2**31 searches
-            self.stamp[:] = 0
-            self.gen = 1
+        inv = self._start(seeds.size, limit)
         self.n_reached, m = kernels.query_places(
             self.net.indptr,
             self.net.indices,
