@@ -10,7 +10,10 @@ OUT    := out
 
 PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
-.PHONY: setup run test lint typecheck unit bench bench-quick clean pg-server
+NODE_STAMP := node_modules/.package-lock.json
+CHROMIUM   ?= /usr/bin/chromium
+
+.PHONY: setup run test lint typecheck unit bench bench-quick clean pg-server browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +21,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[all]' --group test --group lint
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Leaflet and ECharts for the reports come from the npm registry (package-lock.json)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+setup: $(STAMP) $(NODE_STAMP)
 
 $(DEMO): | $(STAMP)
 	$(BIN)/python scripts/fetch_demo.py $(DEMO)
 
-run: $(STAMP) $(DEMO)
+run: $(STAMP) $(NODE_STAMP) $(DEMO)
 	$(BIN)/lifecircle city create helsinki --exist-ok
 	$(BIN)/lifecircle city import helsinki --network $(DEMO) --places $(DEMO) --format osm \
 		--units h3:9 --buildings $(DEMO)
@@ -45,7 +52,12 @@ pg-server:
 	@test -n "$(PG_INITDB)" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends postgresql; }
 
-unit: $(STAMP) pg-server
+# the report test drives Debian's chromium through Playwright (no browser download)
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
+
+unit: $(STAMP) $(NODE_STAMP) pg-server browser
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
@@ -53,10 +65,13 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q --group bench
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/assess_bench.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m pip install -q --group bench
 	$(BIN)/python benchmarks/run.py --quick
+	$(BIN)/python benchmarks/assess_bench.py --quick
 
 clean:
-	rm -rf $(VENV) data $(OUT) benchmarks/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules data $(OUT) test-output benchmarks/_build .pytest_cache \
+		.mypy_cache .ruff_cache

@@ -35,6 +35,9 @@ TABLES = {
     "place_sources",
     "places",
     "population_points",
+    "assessment_runs",
+    "assessment_communities",
+    "plan_runs",
 }
 
 

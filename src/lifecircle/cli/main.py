@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lifecircle import __version__
+from lifecircle.cli.assess import assess_cmd, compare_cmd, runs_cmd, whatif_cmd
 from lifecircle.cli.city import city_app
 from lifecircle.cli.places import categories_cmd, places_app
 from lifecircle.cli.progress import stages
@@ -39,6 +40,10 @@ app.add_typer(network_app, name="network")
 app.add_typer(places_app, name="places", help="Extract places and homes from OSM files.")
 app.add_typer(city_app, name="city", help="Cities in the database: create, import, info, export.")
 app.command("categories")(categories_cmd)
+app.command("assess")(assess_cmd)
+app.command("runs")(runs_cmd)
+app.command("compare")(compare_cmd)
+app.command("whatif")(whatif_cmd)
 
 out = Console()
 err = Console(stderr=True)

@@ -5,10 +5,17 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from rich.console import Console
 
@@ -28,3 +35,35 @@ def stages(console: Console, names: list[str], *, enabled: bool = True) -> Itera
     ) as progress:
         progress.add_task(" · ".join(names), total=None)
         yield
+
+
+@contextlib.contextmanager
+def step_progress(
+    console: Console, title: str, *, total: int | None = None, enabled: bool = True
+) -> Iterator[Callable[[str], None]]:
+    """A progress bar (or spinner when ``total`` is unknown) advanced by a step callback.
+
+    The callback takes the name of the step starting; each call after the first
+    completes one step. Nothing is shown when output is not a terminal.
+    """
+    if not enabled or not console.is_terminal:
+        yield lambda _: None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(title, total=total)
+        started = False
+
+        def step(name: str) -> None:
+            nonlocal started
+            progress.update(task, description=f"{title}: {name}", advance=1 if started else 0)
+            started = True
+
+        yield step

@@ -256,6 +256,7 @@ def accessibility(
     categories: Sequence[str],
     limit_m: float | ArrayLike,
     workers: int | None = None,
+    with_counts: bool = True,
 ) -> AccessResult:
     """Nearest place and count of places of every category, for every origin.
 
@@ -278,6 +279,9 @@ def accessibility(
         Limit in metres, one for all or one per category.
     workers
         Threads (default: numba's thread count).
+    with_counts
+        Whether to count the places within the limit (a second, costlier pass); when
+        ``False`` the counts are all zero.
 
     Returns
     -------
@@ -304,15 +308,19 @@ def accessibility(
     )
     node_off = np.zeros(graph.net.n_nodes)
     node_off[o_node[o_ok]] = o_off[o_ok]
-    counts = counts_at_nodes(
-        graph.net,
-        source_node=p_node[p_ok],
-        source_offset_m=p_off[p_ok],
-        source_category=category[p_ok],
-        n_categories=n_cat,
-        limit_m=limits,
-        node_offset_m=node_off,
-        workers=workers,
+    counts = (
+        counts_at_nodes(
+            graph.net,
+            source_node=p_node[p_ok],
+            source_offset_m=p_off[p_ok],
+            source_category=category[p_ok],
+            n_categories=n_cat,
+            limit_m=limits,
+            node_offset_m=node_off,
+            workers=workers,
+        )
+        if with_counts
+        else np.zeros((n_cat, graph.net.n_nodes), dtype=np.int32)
     )
     metres = np.full((n_o, n_cat), np.nan)
     cnt = np.zeros((n_o, n_cat), dtype=np.int32)

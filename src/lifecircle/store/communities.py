@@ -252,3 +252,31 @@ def population_methods(session: Session, *, city_id: int) -> list[str]:
     """The methods a city's population points were estimated by, sorted."""
     query = select(PopulationPoint.method).where(PopulationPoint.city_id == city_id).distinct()
     return sorted(session.scalars(query))
+
+
+def latest_population_method(session: Session, *, city_id: int) -> str | None:
+    """The method of the most recently imported population points (``None``: none)."""
+    query = (
+        select(PopulationPoint.method)
+        .where(PopulationPoint.city_id == city_id)
+        .order_by(PopulationPoint.import_run_id.desc().nulls_last(), PopulationPoint.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def population_points(
+    session: Session, *, city_id: int, method: str
+) -> list[tuple[float, float, float, str | None]]:
+    """``(lon, lat, population, community_code)`` of one method's points, in id order."""
+    query = (
+        select(
+            PopulationPoint.lon,
+            PopulationPoint.lat,
+            PopulationPoint.population,
+            PopulationPoint.community_code,
+        )
+        .where(PopulationPoint.city_id == city_id, PopulationPoint.method == method)
+        .order_by(PopulationPoint.id)
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]

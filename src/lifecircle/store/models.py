@@ -1,4 +1,4 @@
-"""The tables of one or more cities: places, communities, population and import runs.
+"""The tables of one or more cities: places, communities, population, imports and runs.
 
 Every row belongs to a city (``city_id``, deleted with it through ``ON DELETE CASCADE``).
 Coordinates are WGS-84 degrees, geometries WKB, areas square metres and timestamps UTC.
@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Double,
     Enum,
@@ -296,3 +297,67 @@ class PopulationPoint(Base):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
+
+
+class AssessmentRun(Base):
+    """One dated assessment of a city: its parameters, data versions and city-level result.
+
+    ``parameters``, ``data`` and ``city`` are the ``run.parameters``, ``run.data`` and
+    ``city`` members of the assessment document (docs/assessment.md); ``categories`` the
+    taxonomy columns it was computed for. Per-community results are
+    :class:`AssessmentCommunity` rows.
+    """
+
+    __tablename__ = "assessment_runs"
+    __table_args__ = (Index(None, "city_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    elapsed_s: Mapped[float] = mapped_column(Double, default=0.0)
+    version: Mapped[str] = mapped_column(String(32))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    categories: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    city: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    communities: Mapped[list[AssessmentCommunity]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class AssessmentCommunity(Base):
+    """One community's result in an assessment run (the document's community object).
+
+    The headline verdicts are columns, so runs can be queried and compared in SQL; the
+    whole object (coverage per category, minutes, rules) is ``record``.
+    """
+
+    __tablename__ = "assessment_communities"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    population: Mapped[float] = mapped_column(Double)
+    basic_complete: Mapped[bool] = mapped_column(Boolean)
+    grade: Mapped[str] = mapped_column(String(16))
+    circle_type: Mapped[str] = mapped_column(String(16))
+    record: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    run: Mapped[AssessmentRun] = relationship(back_populates="communities")
+
+
+class PlanRun(Base):
+    """One gap-filling plan (一圈一策): its parameters and the whole plan document."""
+
+    __tablename__ = "plan_runs"
+    __table_args__ = (Index(None, "city_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

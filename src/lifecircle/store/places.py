@@ -425,3 +425,35 @@ def add_place_categories(
     ]
     insert_rows(session, CATEGORIES, values)
     return len(values)
+
+
+def place_table(
+    session: Session, *, city_id: int
+) -> tuple[list[tuple[int, str, str | None, float, float, bool, Any]], list[tuple[int, str]]]:
+    """Every place of a city as plain rows, and its ``(place_id, category)`` pairs.
+
+    Place rows are ``(id, uid, name, lon, lat, chain, opening_hours_weekly)`` in id
+    order, ``chain`` meaning a brand or an operator is known. Two queries and no ORM
+    objects, for assessing cities of hundreds of thousands of places.
+    """
+    rows = session.execute(
+        select(
+            Place.id,
+            Place.uid,
+            Place.name,
+            Place.lon,
+            Place.lat,
+            (Place.brand.is_not(None) | Place.operator.is_not(None)),
+            Place.opening_hours_weekly,
+        )
+        .where(Place.city_id == city_id)
+        .order_by(Place.id)
+    )
+    places = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+    pairs = session.execute(
+        select(PlaceCategory.place_id, PlaceCategory.code)
+        .join(Place, Place.id == PlaceCategory.place_id)
+        .where(Place.city_id == city_id)
+        .order_by(PlaceCategory.place_id, PlaceCategory.code)
+    )
+    return places, [(r[0], r[1]) for r in pairs]

@@ -1,0 +1,299 @@
+"""``lifecircle assess``, ``runs``, ``compare`` and ``whatif``: assess a city and its changes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lifecircle.cli.city import _database
+from lifecircle.cli.progress import step_progress
+from lifecircle.core.circles import CircleRules, GradeRules
+from lifecircle.errors import ValidationError
+
+out = Console()
+err = Console(stderr=True)
+
+NameArg = Annotated[str, typer.Argument(help="City name, e.g. helsinki or 深圳.", metavar="NAME")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+ASSESS_STEPS = 7
+"""Steps :func:`lifecircle.services.assess.run_assessment` reports, for the progress bar."""
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def summary_table(document: dict[str, Any], *, limit: int = 12) -> Table:
+    """The city's headline figures and its communities with the most residents."""
+    city = document["city"]
+    run = document["run"]
+    table = Table(
+        title=(
+            f"{run['city']} · run {run['id'] or '(not saved)'} · "
+            f"{city['basic_complete']}/{city['communities']} communities with full basic "
+            f"coverage · F15 {_pct(city['f15'])} · {run['elapsed_s']:.2f} s"
+        ),
+        title_justify="left",
+    )
+    for col in ("community", "residents", "basic", "missing / weak", "type", "grade"):
+        table.add_column(col, justify="right" if col == "residents" else "left")
+    zh = {c["code"]: c["name_zh"] for c in document["categories"]}
+    ranked = sorted(document["communities"], key=lambda c: -c["population"])
+    for c in ranked[:limit]:
+        gaps = "、".join(zh[m] for m in c["missing"])
+        if c["weak"]:
+            gaps += " / " + "、".join(zh[m] for m in c["weak"])
+        table.add_row(
+            c["code"] if c["code"] in c["name"] else f"{c['name']} {c['code']}",
+            f"{c['population']:,.0f}",
+            "✓" if c["basic_complete"] else "✗",
+            gaps or "—",
+            c["circle_type_zh"],
+            c["grade_zh"],
+        )
+    if len(ranked) > limit:
+        table.caption = f"{len(ranked) - limit} more communities: --json or `lifecircle report`"
+    return table
+
+
+def targets_table(document: dict[str, Any]) -> Table:
+    """The plan's targets and where the city stands."""
+    table = Table(title="规划目标 / the plan's targets", title_justify="left")
+    for col in ("target", "goal", "actual", "due", "met", "note"):
+        table.add_column(col)
+    for t in document["city"]["targets"]:
+        share = t["unit"] == "share"
+        show = _pct if share else (lambda v: "—" if v is None else f"{v:,.0f}")
+        table.add_row(
+            f"{t['label_zh']}\n{t['label_en']}",
+            show(t["target"]),
+            show(t["actual"]),
+            t["due"] or "",
+            {True: "✓", False: "✗", None: "—"}[t["met"]],
+            t["note"],
+        )
+    return table
+
+
+def assess_cmd(
+    name: NameArg,
+    minutes: Annotated[
+        float,
+        typer.Option("--minutes", min=1, max=60, help="Walking limit for every group, minutes."),
+    ] = 15.0,
+    basic_minutes: Annotated[
+        float | None,
+        typer.Option("--basic-minutes", min=1, max=60, help="Limit for the basic categories."),
+    ] = None,
+    quality_minutes: Annotated[
+        float | None,
+        typer.Option("--quality-minutes", min=1, max=60, help="Limit for the quality categories."),
+    ] = None,
+    speed_kmh: Annotated[
+        float | None,
+        typer.Option(
+            "--speed-kmh", min=0.5, max=10, help="Walking speed (default: the profile's)."
+        ),
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option("--profile", help="Headline profile: standard (4.0 km/h) or elderly (3.2)."),
+    ] = "standard",
+    basic_share: Annotated[
+        float,
+        typer.Option(
+            "--basic-share", min=0, max=1, help="Share of residents each basic category must reach."
+        ),
+    ] = 0.9,
+    targets: Annotated[
+        str,
+        typer.Option("--targets", help="Targets: shenzhen-2023 or a TOML file of the same form."),
+    ] = "shenzhen-2023",
+    cluster_radius_m: Annotated[
+        float, typer.Option("--cluster-radius-m", min=1, help="集聚式: radius of one cluster.")
+    ] = 150.0,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Store the run.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Assess every community of a city: 15-minute coverage, gaps, types, grades, targets.
+
+    The run is stored (dated, with its parameters and data versions) unless --no-save;
+    `lifecircle report NAME` makes the HTML report of it.
+    """
+    from lifecircle.services.assess import AssessParams, run_assessment  # noqa: PLC0415
+
+    limits = {"basic": basic_minutes or minutes, "quality": quality_minutes or minutes}
+    params = AssessParams(
+        limit_minutes=limits,
+        speed_kmh=speed_kmh,
+        profile=profile,
+        basic_share=basic_share,
+        targets=targets,
+        circles=CircleRules(cluster_radius_m=cluster_radius_m),
+        grades=GradeRules(),
+    )
+    with (
+        _database() as (engine, _),
+        step_progress(err, f"assess {name}", total=ASSESS_STEPS) as step,
+    ):
+        document = run_assessment(engine=engine, name=name, params=params, save=save, progress=step)
+    if as_json:
+        _emit_json(document)
+        return
+    out.print(summary_table(document))
+    out.print(targets_table(document))
+
+
+def runs_cmd(name: NameArg, as_json: JsonOpt = False) -> None:
+    """List a city's stored assessment runs."""
+    from lifecircle.services.assess import list_runs  # noqa: PLC0415
+
+    with _database() as (engine, _):
+        runs = list_runs(engine=engine, name=name)
+    if as_json:
+        _emit_json(runs)
+        return
+    table = Table(title=f"{name}: assessment runs", title_justify="left")
+    for col in (
+        "run",
+        "when (UTC)",
+        "communities",
+        "basic complete",
+        "residents",
+        "speed",
+        "limits",
+    ):
+        table.add_column(col)
+    for r in runs:
+        p = r["parameters"]
+        table.add_row(
+            str(r["id"]),
+            r["created_at"][:19].replace("T", " "),
+            str(r["communities"]),
+            str(r["basic_complete"]),
+            f"{r['population']:,.0f}",
+            f"{p.get('speed_kmh', '')} km/h",
+            ", ".join(f"{k} {v:g}" for k, v in p.get("limit_minutes", {}).items()),
+        )
+    out.print(table)
+
+
+def compare_cmd(
+    name: NameArg,
+    before: Annotated[int, typer.Argument(help="The earlier run id.")],
+    after: Annotated[
+        int | None, typer.Argument(help="The later run id (default: the latest).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare two runs: parameters, data, headline figures, communities gained or lost."""
+    from lifecircle.services.assess import stored_assessment  # noqa: PLC0415
+    from lifecircle.services.compare import compare_runs  # noqa: PLC0415
+
+    with _database() as (engine, _):
+        a = stored_assessment(engine=engine, name=name, run_id=before)
+        b = stored_assessment(engine=engine, name=name, run_id=after)
+    diff = compare_runs(a, b)
+    if as_json:
+        _emit_json(diff)
+        return
+    runs = diff["runs"]
+    out.print(f"[bold]{name}[/]: run {runs['before']['id']} → run {runs['after']['id']}")
+    for what in ("parameters", "data"):
+        for key, change in diff[what].items():
+            out.print(f"  {what} {key}: {change['before']} → {change['after']}")
+    table = Table(title="headline", title_justify="left")
+    for col in ("figure", "before", "after", "change"):
+        table.add_column(col)
+    for key, row in diff["headline"].items():
+        table.add_row(key, *(str(row[k]) for k in ("before", "after", "change")))
+    out.print(table)
+    out.print(f"gained full basic coverage: {', '.join(diff['gained']) or '—'}")
+    out.print(f"lost full basic coverage: {', '.join(diff['lost']) or '—'}")
+    out.print(f"{len(diff['coverage_changes'])} communities changed coverage or grade")
+
+
+def _at(text: str, option: str) -> tuple[str, float, float]:
+    """``WHAT@LON,LAT`` → (what, lon, lat)."""
+    what, sep, where = text.partition("@")
+    try:
+        lon, lat = (float(v) for v in where.split(","))
+    except ValueError:
+        sep = ""
+    if not sep or not what:
+        raise ValidationError(f"{option} {text!r}: expected {option[2:].upper()}@LON,LAT")
+    return what, lon, lat
+
+
+def whatif_cmd(
+    name: NameArg,
+    add: Annotated[
+        str | None, typer.Option("--add", help="Add a place: CATEGORY@LON,LAT (WGS-84).")
+    ] = None,
+    remove: Annotated[str | None, typer.Option("--remove", help="Remove a place: UID.")] = None,
+    move: Annotated[str | None, typer.Option("--move", help="Move a place: UID@LON,LAT.")] = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="The run to start from (default: the latest).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What if one place were added, removed or moved: before and after, where it matters.
+
+    Only the communities within the place's reverse catchment are re-scored; the run is
+    not changed.
+    """
+    from lifecircle.services.whatif import Change, what_if  # noqa: PLC0415
+
+    given = [o for o in (add, remove, move) if o is not None]
+    if len(given) != 1:
+        raise ValidationError("give exactly one of --add, --remove, --move")
+    if add is not None:
+        category, lon, lat = _at(add, "--add")
+        change = Change(op="add", category=category, lon=lon, lat=lat)
+    elif remove is not None:
+        change = Change(op="remove", uid=remove)
+    else:
+        assert move is not None
+        uid, lon, lat = _at(move, "--move")
+        change = Change(op="move", uid=uid, lon=lon, lat=lat)
+    with _database() as (engine, _), step_progress(err, f"what-if {name}", total=3) as step:
+        result = what_if(engine=engine, name=name, change=change, run_id=run, progress=step)
+    if as_json:
+        _emit_json(result)
+        return
+    before, after = result["city"]["before"], result["city"]["after"]
+    out.print(
+        f"[bold]{name}[/] what-if {result['change']} from run {result['run']['id']}: "
+        f"{result['affected_points']} resident points, {len(result['communities'])} "
+        f"communities re-scored in {result['elapsed_s']:.2f} s"
+        + (" [yellow](the data changed since that run)[/]" if result["stale"] else "")
+    )
+    out.print(
+        f"communities with full basic coverage: {before['basic_complete']} → "
+        f"{after['basic_complete']}; F15 {_pct(before['f15'])} → {_pct(after['f15'])}"
+    )
+    table = Table(title="re-scored communities", title_justify="left")
+    for col in ("community", "residents", "basic", "missing before", "missing after", "grade"):
+        table.add_column(col)
+    zh = {c: c for c in result["city"]["after"]["coverage"]}
+    for c in result["communities"]:
+        b, a = c["before"], c["after"]
+        table.add_row(
+            c["code"],
+            f"{a['population']:,.0f}",
+            f"{'✓' if b['basic_complete'] else '✗'} → {'✓' if a['basic_complete'] else '✗'}",
+            ", ".join(zh[m] for m in b["missing"]) or "—",
+            ", ".join(zh[m] for m in a["missing"]) or "—",
+            b["grade_zh"] if b["grade"] == a["grade"] else f"{b['grade_zh']} → {a['grade_zh']}",
+        )
+    out.print(table)

@@ -1,0 +1,617 @@
+"""The assessment use case: a city's data in, the assessment document out (docs/assessment.md).
+
+One network pass finds, for every population point, the walk to the nearest place of
+every category (``core.access``); the cores then score each community (coverage,
+equity, places, circle type, grade) for the headline walking speed and for the elderly
+one, and the city against the plan's targets. :func:`assess` is pure computation over a
+:class:`~lifecircle.services.city_data.CityData`; :func:`run_assessment` loads it from
+the database and stores the run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lifecircle import __version__
+from lifecircle.core.access import AccessResult, accessibility
+from lifecircle.core.circles import (
+    CIRCLE_TYPES,
+    CircleRules,
+    GradeRules,
+    Verdict,
+    circle_type,
+    grade,
+    pilot_type_shares,
+)
+from lifecircle.core.coverage import (
+    CoverageResult,
+    CoverageRules,
+    PlaceStats,
+    community_coverage,
+    place_stats,
+)
+from lifecircle.core.equity import EquityResult, basic_minutes, community_equity
+from lifecircle.core.impedance import (
+    ELDERLY_SPEED_KMH,
+    MAX_SNAP_M,
+    WALK_SPEED_KMH,
+    metres_from_minutes,
+)
+from lifecircle.core.snap import snap_points
+from lifecircle.core.targets import CityFigures, PlanTargets, evaluate_targets
+from lifecircle.errors import ValidationError
+from lifecircle.io.targets import load_targets
+from lifecircle.io.units import name_key
+from lifecircle.services.city_data import CityData, load_city_data
+from lifecircle.store import cities as city_store
+from lifecircle.store.db import session_scope
+from lifecircle.store.runs import get_assessment, list_assessments, save_assessment
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from numpy.typing import NDArray
+    from sqlalchemy.engine import Engine
+
+    from lifecircle.core.snap import Snapped
+
+PROFILES = MappingProxyType({"standard": WALK_SPEED_KMH, "elderly": ELDERLY_SPEED_KMH})
+"""Headline walking profiles and their speeds, km/h."""
+
+HISTOGRAM_STEP_MINUTES = 1.0
+"""Bin width of the city's walking-time histogram."""
+
+
+@dataclass(frozen=True)
+class AssessParams:
+    """Parameters of an assessment.
+
+    Attributes
+    ----------
+    limit_minutes
+        Walking limit per category group (basic, quality), minutes.
+    speed_kmh
+        Headline walking speed; ``None`` takes the profile's.
+    profile
+        ``standard`` (4.0 km/h) or ``elderly`` (3.2 km/h) for the headline figures; the
+        document always carries the elderly figures too.
+    coverage, circles, grades
+        Verdict thresholds.
+    targets
+        The plan's targets (name of a packaged profile or a TOML path).
+    max_snap_m
+        Points farther than this from any street are left out (and counted).
+    workers
+        Threads for the network search (default: all).
+
+    """
+
+    limit_minutes: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({"basic": 15.0, "quality": 15.0})
+    )
+    speed_kmh: float | None = None
+    profile: str = "standard"
+    basic_share: float = 0.9
+    weak_share: float | None = None
+    quality_share: float = 0.5
+    circles: CircleRules = field(default_factory=CircleRules)
+    grades: GradeRules = field(default_factory=GradeRules)
+    targets: str = "shenzhen-2023"
+    max_snap_m: float = MAX_SNAP_M
+    workers: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValidationError(
+                f"unknown profile {self.profile!r}: expected one of {', '.join(PROFILES)}"
+            )
+        object.__setattr__(self, "limit_minutes", MappingProxyType(dict(self.limit_minutes)))
+        self.rules()  # validates shares and limits
+        metres_from_minutes(1.0, speed_kmh=self.speed)
+
+    @property
+    def speed(self) -> float:
+        """The headline walking speed, km/h."""
+        return PROFILES[self.profile] if self.speed_kmh is None else float(self.speed_kmh)
+
+    def rules(self) -> CoverageRules:
+        """The coverage rules these parameters set."""
+        return CoverageRules(
+            basic_share=self.basic_share,
+            weak_share=self.weak_share,
+            quality_share=self.quality_share,
+            limit_minutes=self.limit_minutes,
+        )
+
+    def as_dict(self, targets: PlanTargets) -> dict[str, Any]:
+        """The ``run.parameters`` member of the document."""
+        rules = self.rules()
+        return {
+            "profile": self.profile,
+            "speed_kmh": self.speed,
+            "elderly_speed_kmh": ELDERLY_SPEED_KMH,
+            "limit_minutes": dict(self.limit_minutes),
+            "basic_share": rules.basic_share,
+            "weak_share": rules.weak_below,
+            "quality_share": rules.quality_share,
+            "max_snap_m": self.max_snap_m,
+            "circle_rules": asdict(self.circles),
+            "grade_rules": asdict(self.grades),
+            "targets": targets.name,
+        }
+
+
+# --- small helpers -----------------------------------------------------------------------
+
+
+def num(value: Any, digits: int = 4) -> float | None:
+    """A JSON number: ``None`` for nan/inf, rounded to ``digits`` decimals."""
+    v = float(value)
+    return round(v, digits) if np.isfinite(v) else None
+
+
+def _by_category(cats: Sequence[str], row: NDArray[np.float64], digits: int = 4) -> dict[str, Any]:
+    return {c: num(v, digits) for c, v in zip(cats, row, strict=True)}
+
+
+# --- the computation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Walks:
+    """The network pass of an assessment: metres to the nearest place per point and category."""
+
+    access: AccessResult
+    homes: Snapped
+    places: Snapped
+    searched_m: float
+
+
+def walks(data: CityData, params: AssessParams) -> Walks:
+    """Snap homes and places and search the network once, to the longest limit needed."""
+    rules = params.rules()
+    longest = max(rules.minutes_for(g) for g in set(data.groups))
+    speed = max(params.speed, ELDERLY_SPEED_KMH, WALK_SPEED_KMH)
+    searched = metres_from_minutes(longest, speed_kmh=speed)
+    h_snap = snap_points(data.net, data.homes.lon, data.homes.lat, max_snap_m=params.max_snap_m)
+    p_snap = snap_points(data.net, data.places.lon, data.places.lat, max_snap_m=params.max_snap_m)
+    result = accessibility(
+        data.net,
+        origins=h_snap,
+        places=p_snap.take(data.places.pair_place),
+        place_category=data.places.pair_category,
+        categories=data.categories,
+        limit_m=searched,
+        workers=params.workers,
+        with_counts=False,
+    )
+    return Walks(access=result, homes=h_snap, places=p_snap, searched_m=searched)
+
+
+def _coverage(data: CityData, w: Walks, params: AssessParams, speed: float) -> CoverageResult:
+    return community_coverage(
+        metres=w.access.metres,
+        weights=data.homes.weight,
+        zone=data.homes.zone,
+        n_zones=len(data.units),
+        categories=data.categories,
+        groups=data.groups,
+        rules=params.rules(),
+        speed_kmh=speed,
+        searched_m=w.searched_m,
+    )
+
+
+def _city_coverage(data: CityData, w: Walks, params: AssessParams, speed: float) -> CoverageResult:
+    """The city as one zone: every resident inside any unit."""
+    return community_coverage(
+        metres=w.access.metres,
+        weights=data.homes.weight,
+        zone=np.where(data.homes.zone >= 0, 0, -1),
+        n_zones=1,
+        categories=data.categories,
+        groups=data.groups,
+        rules=params.rules(),
+        speed_kmh=speed,
+        searched_m=w.searched_m,
+    )
+
+
+def _histogram(data: CityData, w: Walks, params: AssessParams) -> dict[str, Any]:
+    basic = np.asarray(data.groups) == "basic"
+    minutes = basic_minutes(w.access.metres, basic=basic, speed_kmh=params.speed)
+    inside = data.homes.zone >= 0
+    minutes, weight = minutes[inside], data.homes.weight[inside]
+    top = np.ceil(params.rules().minutes_for("basic"))
+    edges = np.arange(0.0, top + HISTOGRAM_STEP_MINUTES / 2, HISTOGRAM_STEP_MINUTES)
+    within = np.isfinite(minutes) & (minutes <= edges[-1])
+    counts, _ = np.histogram(minutes[within], bins=edges, weights=weight[within])
+    return {
+        "edges_minutes": [float(e) for e in edges],
+        "population": [round(float(c), 2) for c in counts],
+        "beyond": round(float(weight[~within].sum()), 2),
+    }
+
+
+def _circle_types(
+    data: CityData, place_street: NDArray[np.int64], params: AssessParams
+) -> list[Verdict]:
+    """The circle type verdict of every unit, from its basic places."""
+    basic_cols = np.flatnonzero(np.asarray(data.groups) == "basic")
+    is_basic = np.zeros(len(data.places), dtype=bool)
+    is_basic[data.places.pair_place[np.isin(data.places.pair_category, basic_cols)]] = True
+    x, y = data.net.projection().forward(data.places.lon, data.places.lat)
+    street = place_street
+    zone = data.places.zone
+    order = np.flatnonzero(is_basic & (zone >= 0))
+    order = order[np.argsort(zone[order], kind="stable")]
+    bounds = np.searchsorted(zone[order], np.arange(len(data.units) + 1))
+    verdicts = []
+    for k in range(len(data.units)):
+        idx = order[bounds[k] : bounds[k + 1]]
+        verdicts.append(circle_type(x=x[idx], y=y[idx], street=street[idx], rules=params.circles))
+    return verdicts
+
+
+def _match_pilots(data: CityData, targets: PlanTargets) -> dict[int, int]:
+    """Pilot seq → unit index, by name (and 街道 / 区 where both sides give one)."""
+    by_name: dict[str, list[int]] = {}
+    for i, n in enumerate(data.units.names):
+        by_name.setdefault(name_key(n), []).append(i)
+    found: dict[int, int] = {}
+    for pilot in targets.pilots:
+        candidates = by_name.get(name_key(pilot.name), [])
+
+        def agrees(i: int, pilot: Any = pilot) -> bool:
+            street, district = data.units.streets[i], data.units.districts[i]
+            return (not street or name_key(street) == name_key(pilot.street)) and (
+                not district or name_key(district) == name_key(pilot.district)
+            )
+
+        fitting = [i for i in candidates if agrees(i)]
+        if len(fitting) == 1:
+            found[pilot.seq] = fitting[0]
+    return found
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every per-community result of an assessment, before it is turned into JSON."""
+
+    coverage: CoverageResult
+    elderly: CoverageResult
+    equity: EquityResult
+    equity_elderly: EquityResult
+    stats: PlaceStats
+    types: list[Verdict]
+    grades: list[Verdict]
+
+
+def score(
+    data: CityData,
+    metres: NDArray[np.float64],
+    place_street: NDArray[np.int64],
+    params: AssessParams,
+    *,
+    searched_m: float,
+) -> Scores:
+    """Score every unit of ``data`` from the walks of its residents.
+
+    Parameters
+    ----------
+    data
+        The city (or a part of it: :func:`lifecircle.services.whatif` scores only the
+        communities a change can affect).
+    metres
+        ``(n_homes, n_categories)`` walking metres to the nearest place, ``nan`` beyond
+        ``searched_m``.
+    place_street
+        Network segment each place snapped to (``-1``: none), for the street rule.
+    params
+        The assessment's parameters.
+    searched_m
+        The limit ``metres`` was searched with.
+
+    """
+    n_units = len(data.units)
+    common: dict[str, Any] = {
+        "metres": metres,
+        "weights": data.homes.weight,
+        "zone": data.homes.zone,
+        "n_zones": n_units,
+    }
+    cov, old = (
+        community_coverage(
+            **common,
+            categories=data.categories,
+            groups=data.groups,
+            rules=params.rules(),
+            speed_kmh=speed,
+            searched_m=searched_m,
+        )
+        for speed in (params.speed, ELDERLY_SPEED_KMH)
+    )
+    basic_limit = params.rules().minutes_for("basic")
+    equity, equity_old = (
+        community_equity(**common, groups=data.groups, limit_minutes=basic_limit, speed_kmh=speed)
+        for speed in (params.speed, ELDERLY_SPEED_KMH)
+    )
+    stats = place_stats(
+        zone_of_place=data.places.zone,
+        has_brand=data.places.chain,
+        open_24h=data.places.open_24h,
+        zone_population=cov.population,
+    )
+    types = _circle_types(data, place_street, params)
+    grades = [
+        grade(
+            basic_complete=bool(cov.basic_complete[k]),
+            quality_present=int(cov.quality_present[k]),
+            chain_share=float(stats.chain_share[k]),
+            open_24h=int(stats.open_24h[k]),
+            rules=params.grades,
+        )
+        for k in range(n_units)
+    ]
+    return Scores(cov, old, equity, equity_old, stats, types, grades)
+
+
+def community_records(
+    data: CityData, sc: Scores, *, pilot_units: set[int] | None = None
+) -> list[dict[str, Any]]:
+    """The ``communities`` member of the document: one object per unit."""
+    cats = data.categories
+    cov, old, stats, types, grades = sc.coverage, sc.elderly, sc.stats, sc.types, sc.grades
+    pilot_units = pilot_units or set()
+
+    def record(k: int) -> dict[str, Any]:
+        return {
+            "code": data.units.codes[k],
+            "name": data.units.names[k],
+            "street": data.units.streets[k],
+            "district": data.units.districts[k],
+            "population": round(float(cov.population[k]), 2),
+            "is_pilot": k in pilot_units,
+            "coverage": _by_category(cats, cov.covered[k]),
+            "minutes_mean": _by_category(cats, cov.mean_minutes[k], 2),
+            "minutes_p90": _by_category(cats, cov.p90_minutes[k], 2),
+            "basic_complete": bool(cov.basic_complete[k]),
+            "missing": list(cov.missing[k]),
+            "weak": list(cov.weak[k]),
+            "quality_present": int(cov.quality_present[k]),
+            "places": int(stats.places[k]),
+            "places_per_10k": num(stats.per_10k[k], 2),
+            "chain_share": num(stats.chain_share[k]),
+            "open_24h": int(stats.open_24h[k]),
+            "f15": num(sc.equity.f15[k]),
+            "gini": num(sc.equity.gini[k]),
+            "circle_type": types[k].value,
+            "circle_type_zh": types[k].label,
+            "circle_type_rule": types[k].rule,
+            "grade": grades[k].value,
+            "grade_zh": grades[k].label,
+            "grade_rule": grades[k].rule,
+            "elderly": {
+                "coverage": _by_category(cats, old.covered[k]),
+                "basic_complete": bool(old.basic_complete[k]),
+                "missing": list(old.missing[k]),
+                "weak": list(old.weak[k]),
+                "f15": num(sc.equity_elderly.f15[k]),
+            },
+        }
+
+    return [record(k) for k in range(len(data.units))]
+
+
+def assess(
+    data: CityData,
+    params: AssessParams | None = None,
+    *,
+    targets: PlanTargets | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Assess a city: the assessment document (docs/assessment.md), not yet stored.
+
+    Parameters
+    ----------
+    data
+        The city's network, units, population and places.
+    params
+        Limits, speeds and rules (default :class:`AssessParams`).
+    targets
+        The plan's targets (default: ``params.targets`` loaded).
+    progress
+        Called with the name of each step as it starts.
+
+    Returns
+    -------
+    dict
+        The document, with ``run.id`` ``None``.
+
+    """
+    params = AssessParams() if params is None else params
+    targets = load_targets(params.targets) if targets is None else targets
+    step = progress or (lambda _: None)
+    started = time.perf_counter()
+    cats, n_units = data.categories, len(data.units)
+
+    step("walking network search")
+    w = walks(data, params)
+    step("coverage and equity")
+    sc = score(data, w.access.metres, w.places.seg, params, searched_m=w.searched_m)
+    city_cov = _city_coverage(data, w, params, params.speed)
+    city_old = _city_coverage(data, w, params, ELDERLY_SPEED_KMH)
+    step("circle types and grades")
+    pilots = _match_pilots(data, targets)
+    communities = community_records(data, sc, pilot_units=set(pilots.values()))
+    cov, old, types, grades = sc.coverage, sc.elderly, sc.types, sc.grades
+    equity, equity_old = sc.equity, sc.equity_elderly
+    basic_cols = np.flatnonzero(np.asarray(data.groups) == "basic")
+
+    step("the plan's targets")
+    pilot_rows = []
+    for pilot in targets.pilots:
+        k = pilots.get(pilot.seq)
+        row: dict[str, Any] = {
+            "seq": pilot.seq,
+            "district": pilot.district,
+            "name": pilot.name,
+            "street": pilot.street,
+            "community_code": None,
+            "circle_type": None,
+            "grade": None,
+            "basic_complete": None,
+            "coverage_basic_min": None,
+        }
+        if k is not None:
+            row |= {
+                "community_code": data.units.codes[k],
+                "circle_type": types[k].value,
+                "grade": grades[k].value,
+                "basic_complete": bool(cov.basic_complete[k]),
+                "coverage_basic_min": num(np.nanmin(cov.covered[k, basic_cols]))
+                if basic_cols.size and cov.population[k] > 0
+                else None,
+            }
+        pilot_rows.append(row)
+    mix = (
+        pilot_type_shares(
+            [types[k].value for k in pilots.values()], min_share=targets.pilot_type_min_share
+        )
+        if pilots
+        else None
+    )
+    figures = CityFigures(
+        communities=n_units,
+        basic_complete=int(cov.basic_complete.sum()),
+        pilots_matched=len(pilots),
+        pilots_complete=sum(bool(cov.basic_complete[k]) for k in pilots.values()),
+        pilot_mix=mix,
+        shops=len(data.places),
+    )
+    target_rows = [asdict(t) for t in evaluate_targets(targets, figures)]
+    in_units = data.places.zone >= 0
+    city = {
+        "population": round(float(cov.population.sum()), 2),
+        "communities": n_units,
+        "communities_with_residents": int((cov.population > 0).sum()),
+        "basic_complete": figures.basic_complete,
+        "coverage": _by_category(cats, city_cov.covered[0]),
+        "minutes_mean": _by_category(cats, city_cov.mean_minutes[0], 2),
+        "f15": num(equity.f15_all),
+        "gini": num(equity.gini_all),
+        "walk_histogram": _histogram(data, w, params),
+        "grades": {
+            g: sum(v.value == g for v in grades)
+            for g in ("below_basic", "basic", "enhanced", "premium")
+        },
+        "circle_types": {t: sum(v.value == t for v in types) for t in CIRCLE_TYPES},
+        "places": int(in_units.sum()),
+        "chain_share": num(data.places.chain[in_units].mean()) if in_units.any() else None,
+        "open_24h": int(data.places.open_24h[in_units].sum()),
+        "elderly": {
+            "speed_kmh": ELDERLY_SPEED_KMH,
+            "basic_complete": int(old.basic_complete.sum()),
+            "coverage": _by_category(cats, city_old.covered[0]),
+            "f15": num(equity_old.f15_all),
+        },
+        "targets": target_rows,
+        "pilots": {
+            "listed": len(targets.pilots),
+            "matched": len(pilots),
+            "min_type_share": targets.pilot_type_min_share,
+            "type_shares": None if mix is None else {k: round(mix.shares[k], 4) for k in mix.meets},
+            "types_met": None if mix is None else mix.all_met,
+            "rows": pilot_rows,
+        },
+    }
+    data_info = {
+        **data.versions,
+        "places": len(data.places),
+        "population_points": int(data.homes.weight.shape[0]),
+        "population_method": data.homes.method,
+        "communities": n_units,
+        "unit_level": data.units.level,
+        "unsnapped_points": int((~w.homes.ok).sum()),
+        "unsnapped_places": int((~w.places.ok).sum()),
+    }
+    data_info.setdefault("network", {})
+    data_info["network"] = {**data_info["network"], "nodes": data.net.n_nodes}
+    return {
+        "run": {
+            "id": None,
+            "city": data.name,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "elapsed_s": round(time.perf_counter() - started, 3),
+            "lifecircle_version": __version__,
+            "parameters": params.as_dict(targets),
+            "data": data_info,
+        },
+        "categories": [
+            {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "group": c.group}
+            for c in data.taxonomy.categories
+        ],
+        "city": city,
+        "communities": communities,
+    }
+
+
+def run_assessment(
+    *,
+    engine: Engine,
+    name: str,
+    params: AssessParams | None = None,
+    save: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Load a city, assess it and (unless ``save`` is false) store the run.
+
+    Returns
+    -------
+    dict
+        The assessment document, ``run.id`` set when stored.
+
+    """
+    step = progress or (lambda _: None)
+    started = time.perf_counter()
+    step("loading the city")
+    data = load_city_data(engine=engine, name=name)
+    document = assess(data, params, progress=progress)
+    document["run"]["elapsed_s"] = round(time.perf_counter() - started, 3)
+    if save:
+        step("saving the run")
+        with session_scope(engine) as session:
+            city_id = city_store.get_city(session, name=name).id
+            document["run"]["id"] = save_assessment(session, city_id=city_id, document=document)
+    return document
+
+
+def stored_assessment(*, engine: Engine, name: str, run_id: int | None = None) -> dict[str, Any]:
+    """A stored assessment document (the latest when ``run_id`` is None)."""
+    with session_scope(engine) as session:
+        city_id = city_store.get_city(session, name=name).id
+        return get_assessment(session, city_id=city_id, city=name, run_id=run_id)
+
+
+def list_runs(*, engine: Engine, name: str) -> list[dict[str, Any]]:
+    """The city's stored assessment runs, oldest first, as plain dicts."""
+    with session_scope(engine) as session:
+        city_id = city_store.get_city(session, name=name).id
+        runs = list_assessments(session, city_id=city_id)
+    return [
+        {
+            "id": r.id,
+            "created_at": r.created_at.isoformat(timespec="seconds"),
+            "communities": r.communities,
+            "basic_complete": r.basic_complete,
+            "population": r.population,
+            "parameters": r.parameters,
+        }
+        for r in runs
+    ]

@@ -1,0 +1,176 @@
+"""Assessment and plan runs: save a document, read it back whole, list and find the latest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from lifecircle.errors import NotFoundError
+from lifecircle.store.models import AssessmentCommunity, AssessmentRun, PlanRun, utc_now
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from sqlalchemy.orm import Session
+
+
+def _when(text: str | None) -> datetime:
+    return utc_now() if not text else datetime.fromisoformat(text)
+
+
+def save_assessment(session: Session, *, city_id: int, document: Mapping[str, Any]) -> int:
+    """Store an assessment document (docs/assessment.md) as a run; returns the run id.
+
+    ``document["run"]["id"]`` is ignored: the database numbers runs.
+    """
+    run_info = document["run"]
+    run = AssessmentRun(
+        city_id=city_id,
+        created_at=_when(run_info.get("created_at")),
+        elapsed_s=float(run_info.get("elapsed_s") or 0.0),
+        version=str(run_info.get("lifecircle_version", "")),
+        parameters=dict(run_info.get("parameters", {})),
+        data=dict(run_info.get("data", {})),
+        categories=list(document.get("categories", [])),
+        city=dict(document.get("city", {})),
+    )
+    session.add(run)
+    session.flush()
+    session.add_all(
+        AssessmentCommunity(
+            run_id=run.id,
+            code=c["code"],
+            position=i,
+            name=c.get("name") or "",
+            population=float(c.get("population") or 0.0),
+            basic_complete=bool(c.get("basic_complete")),
+            grade=str(c.get("grade", "")),
+            circle_type=str(c.get("circle_type", "")),
+            record=dict(c),
+        )
+        for i, c in enumerate(document.get("communities", []))
+    )
+    session.flush()
+    return run.id
+
+
+def _document(session: Session, run: AssessmentRun, city: str) -> dict[str, Any]:
+    rows = session.scalars(
+        select(AssessmentCommunity)
+        .where(AssessmentCommunity.run_id == run.id)
+        .order_by(AssessmentCommunity.position)
+    )
+    communities = [r.record for r in rows]
+    return {
+        "run": {
+            "id": run.id,
+            "city": city,
+            "created_at": run.created_at.isoformat(),
+            "elapsed_s": run.elapsed_s,
+            "lifecircle_version": run.version,
+            "parameters": run.parameters,
+            "data": run.data,
+        },
+        "categories": run.categories,
+        "city": run.city,
+        "communities": communities,
+    }
+
+
+def get_assessment(
+    session: Session, *, city_id: int, city: str, run_id: int | None = None
+) -> dict[str, Any]:
+    """An assessment document by run id, or the city's latest run when ``run_id`` is None.
+
+    Raises
+    ------
+    NotFoundError
+        If the city has no such run (or none at all).
+
+    """
+    query = select(AssessmentRun).where(AssessmentRun.city_id == city_id)
+    if run_id is None:
+        run = session.scalars(
+            query.order_by(AssessmentRun.created_at.desc(), AssessmentRun.id.desc()).limit(1)
+        ).first()
+        if run is None:
+            raise NotFoundError(f"city {city!r} has no assessment run yet: run `lifecircle assess`")
+    else:
+        run = session.scalars(query.where(AssessmentRun.id == run_id)).first()
+        if run is None:
+            raise NotFoundError(f"city {city!r} has no assessment run {run_id}")
+    return _document(session, run, city)
+
+
+@dataclass(frozen=True)
+class RunOverview:
+    """One stored assessment run, in brief."""
+
+    id: int
+    created_at: datetime
+    communities: int
+    basic_complete: int
+    population: float
+    parameters: dict[str, Any]
+
+
+def list_assessments(session: Session, *, city_id: int) -> list[RunOverview]:
+    """The city's assessment runs, oldest first."""
+    runs = session.scalars(
+        select(AssessmentRun)
+        .where(AssessmentRun.city_id == city_id)
+        .order_by(AssessmentRun.created_at, AssessmentRun.id)
+    )
+    return [
+        RunOverview(
+            id=r.id,
+            created_at=r.created_at,
+            communities=int(r.city.get("communities", 0)),
+            basic_complete=int(r.city.get("basic_complete", 0)),
+            population=float(r.city.get("population", 0.0)),
+            parameters=r.parameters,
+        )
+        for r in runs
+    ]
+
+
+def save_plan(session: Session, *, city_id: int, document: Mapping[str, Any]) -> int:
+    """Store a plan document (docs/assessment.md); returns the plan id."""
+    info = document["plan"]
+    plan = PlanRun(
+        city_id=city_id,
+        created_at=_when(info.get("created_at")),
+        parameters=dict(info.get("parameters", {})),
+        document=dict(document),
+    )
+    session.add(plan)
+    session.flush()
+    plan.document = {**plan.document, "plan": {**info, "id": plan.id}}
+    session.flush()
+    return plan.id
+
+
+def get_plan(
+    session: Session, *, city_id: int, city: str, plan_id: int | None = None
+) -> dict[str, Any]:
+    """A plan document by id, or the city's latest plan when ``plan_id`` is None.
+
+    Raises
+    ------
+    NotFoundError
+        If the city has no such plan (or none at all).
+
+    """
+    query = select(PlanRun).where(PlanRun.city_id == city_id)
+    if plan_id is None:
+        plan = session.scalars(query.order_by(PlanRun.created_at.desc(), PlanRun.id.desc())).first()
+        if plan is None:
+            raise NotFoundError(f"city {city!r} has no plan yet: run `lifecircle plan`")
+    else:
+        plan = session.scalars(query.where(PlanRun.id == plan_id)).first()
+        if plan is None:
+            raise NotFoundError(f"city {city!r} has no plan {plan_id}")
+    return dict(plan.document)

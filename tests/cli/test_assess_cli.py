@@ -1,0 +1,99 @@
+"""``lifecircle assess``, ``runs``, ``compare`` and ``whatif`` through the command line.
+
+On a SQLite file (the store tests cover PostgreSQL); the city is the real Futian walk
+graph with SYNTHETIC places and residents.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from lifecircle.cli.main import ExitStatus, main
+from lifecircle.store.migrate import open_database
+from tests.services.futian import make_futian_city
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ISSUE_KEYS = {
+    "code", "name", "population", "coverage", "minutes_mean", "minutes_p90",
+    "basic_complete", "missing", "circle_type", "grade",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("cli-assess")
+    url = f"sqlite:///{folder}/cli.db"
+    make_futian_city(open_database(url), folder)
+    return url, folder
+
+
+@pytest.fixture
+def env(city: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> str:
+    url, folder = city
+    monkeypatch.setenv("LIFECIRCLE_DATABASE_URL", url)
+    monkeypatch.setenv("LIFECIRCLE_DATA_DIR", str(folder))
+    return "futian-synthetic"
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_assess_json_runs_and_compare(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = run_json(capsys, "assess", env, "--minutes", "15", "--speed-kmh", "4.0")
+    assert isinstance(doc, dict)
+    assert {"run", "city", "communities"} <= set(doc)
+    assert doc["run"]["parameters"]["speed_kmh"] == 4.0
+    assert all(set(c) >= ISSUE_KEYS for c in doc["communities"])
+    old = run_json(capsys, "assess", env, "--profile", "elderly")
+    assert old["run"]["parameters"]["speed_kmh"] == 3.2
+    runs = run_json(capsys, "runs", env)
+    assert [r["id"] for r in runs][-2:] == [doc["run"]["id"], old["run"]["id"]]
+    diff = run_json(capsys, "compare", env, str(doc["run"]["id"]), str(old["run"]["id"]))
+    assert diff["parameters"]["profile"] == {"before": "standard", "after": "elderly"}
+    assert diff["gained"] == []
+    capsys.readouterr()
+    assert main(["assess", env, "--basic-minutes", "10"]) == 0
+    shown = capsys.readouterr().out
+    assert "communities with full basic" in shown
+    assert "规划目标" in shown
+
+
+def test_whatif(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["assess", env])
+    result = run_json(capsys, "whatif", env, "--add", "laundry@114.0338,22.5405")
+    assert result["change"]["op"] == "add"
+    assert result["communities"]
+    capsys.readouterr()
+    assert main(["whatif", env, "--add", "laundry@114.0338,22.5405"]) == 0
+    assert "re-scored" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["assess", "nowhere"], ExitStatus.NOT_FOUND, "nowhere"),
+        (["assess", "futian-synthetic", "--profile", "runner"], ExitStatus.INVALID, "profile"),
+        (["assess", "futian-synthetic", "--targets", "x.toml"], ExitStatus.NOT_FOUND, "x.toml"),
+        (["compare", "futian-synthetic", "999"], ExitStatus.NOT_FOUND, "999"),
+        (["whatif", "futian-synthetic"], ExitStatus.INVALID, "exactly one"),
+        (["whatif", "futian-synthetic", "--add", "laundry"], ExitStatus.INVALID, "LON,LAT"),
+        (["whatif", "futian-synthetic", "--remove", "nope"], ExitStatus.NOT_FOUND, "nope"),
+    ],
+    ids=["no-city", "bad-profile", "no-targets", "no-run", "no-change", "no-position", "no-uid"],
+)
+def test_errors_exit_with_their_status(
+    env: str, capsys: pytest.CaptureFixture[str], args: list[str], status: ExitStatus, message: str
+) -> None:
+    capsys.readouterr()
+    assert main(args) == status
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err

@@ -1,0 +1,95 @@
+"""The plan's targets: met, missed, or not measurable when nothing is recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifecircle.core.circles import pilot_type_shares
+from lifecircle.core.targets import CityFigures, Pilot, PlanTargets, evaluate_targets
+from lifecircle.errors import DataError, NotFoundError, ValidationError
+from lifecircle.io.targets import load_targets, targets_from_toml
+
+
+def rows(targets: PlanTargets, **figures: object) -> dict[str, object]:
+    return {r.code: r for r in evaluate_targets(targets, CityFigures(**figures))}  # type: ignore[arg-type]
+
+
+def test_packaged_shenzhen_targets_are_the_plans_numbers() -> None:
+    t = load_targets()
+    assert t.communities_total == 682
+    assert len(t.pilots) == 30
+    assert t.pilot_type_min_share == 0.2
+    assert (t.pilot_satisfaction, t.national_satisfaction) == (0.95, 0.90)
+    assert t.commercial_floor_share == 0.10
+    assert t.pilots[0] == Pilot(1, "福田区", "巴登社区", "南园街道")
+    assert "682" in t.sources["basic_full_coverage"]
+
+
+def test_targets_met_missed_and_unknown() -> None:
+    t = load_targets()
+    r = rows(t, communities=682, basic_complete=682, shops=10)
+    assert r["basic_full_coverage"].met is True
+    assert r["basic_full_coverage"].note == ""
+    assert r["pilot_satisfaction"].met is None  # no survey yet: neither met nor missed
+    assert r["pilots_complete"].actual is None
+    assert r["shops"].actual == 10.0
+    assert r["employees"].actual is None
+    r = rows(t, communities=30, basic_complete=3, satisfaction_pilots=0.96)
+    assert r["basic_full_coverage"].met is False
+    assert "30 units assessed" in r["basic_full_coverage"].note
+    assert r["pilot_satisfaction"].met is True
+
+
+def test_pilot_type_share_target() -> None:
+    t = load_targets()
+    mix = pilot_type_shares(["clustered"] * 2 + ["street"] * 2 + ["distributed"])
+    r = rows(t, communities=5, basic_complete=0, pilots_matched=5, pilot_mix=mix)
+    assert r["pilot_type_share"].actual == pytest.approx(0.2)
+    assert r["pilot_type_share"].met is True
+    mix = pilot_type_shares(["clustered"] * 9 + ["street"])
+    r = rows(t, communities=5, basic_complete=0, pilots_matched=10, pilot_mix=mix)
+    assert r["pilot_type_share"].met is False
+
+
+def test_bad_targets_file_names_every_problem(tmp_path) -> None:
+    text = 'name = "x"\ncommunities_total = "many"\npilot_satisfaction = 1.5\n'
+    with pytest.raises(DataError) as info:
+        targets_from_toml(text, source="mine.toml")
+    message = str(info.value)
+    assert message.startswith("mine.toml:")
+    for key in ("communities_total", "basic_coverage_due", "pilot_type_min_share"):
+        assert key in message
+    with pytest.raises(DataError, match="not valid TOML"):
+        targets_from_toml("= =", source="broken.toml")
+    with pytest.raises(NotFoundError, match="shenzhen-2023"):
+        load_targets(tmp_path / "missing.toml")
+
+
+def test_out_of_range_share_is_refused() -> None:
+    with pytest.raises(ValidationError, match="pilot_satisfaction"):
+        PlanTargets(
+            name="x",
+            document="",
+            communities_total=1,
+            basic_coverage_due="2025-12-31",
+            pilots_due="2023-12-31",
+            pilot_type_min_share=0.2,
+            pilot_satisfaction=95,
+            national_satisfaction=0.9,
+            commercial_floor_share=0.1,
+            commercial_centres=50,
+            pilots=(),
+        )
+
+
+def test_a_targets_file_of_ones_own(tmp_path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'name = "mine"\ncommunities_total = 10\nbasic_coverage_due = "2026-12-31"\n'
+        'pilots_due = "2026-06-30"\npilot_type_min_share = 0.25\npilot_satisfaction = 0.9\n'
+        "national_satisfaction = 0.9\ncommercial_floor_share = 0.1\ncommercial_centres = 2\n"
+        '[[pilot]]\nseq = 1\nname = "甲社区"\n',
+        encoding="utf-8",
+    )
+    t = load_targets(path)
+    assert (t.name, t.communities_total, t.pilots[0].name) == ("mine", 10, "甲社区")
