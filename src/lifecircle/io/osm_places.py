@@ -72,6 +72,14 @@ MIN_RESIDENTIAL = 20
 """Below this many residential-tagged buildings an extract is taken to tag homes as
 ``building=yes``, and :func:`homes_from_osm` falls back to every building that is not
 obviously non-residential."""
+MIN_FALLBACK_AREA_M2 = 30.0
+"""In the fallback, untagged building outlines smaller than this (sheds, kiosks, bus
+shelters, m²) are not taken for homes."""
+
+MIN_RESIDENTIAL_SHARE = 0.2
+"""Below this share of residential-tagged building areas the extract is taken to tag homes
+as ``building=yes`` too (the tagged ones are then a few, not the homes), and every
+building not obviously non-residential is kept, as below :data:`MIN_RESIDENTIAL`."""
 
 AREA_RELATION_TYPES = ("multipolygon", "boundary")
 
@@ -270,8 +278,9 @@ def homes_from_osm(
 
     Homes are building areas tagged with a value of :data:`RESIDENTIAL_BUILDINGS`. Many
     extracts (most of China's among them) tag buildings only ``building=yes``: when fewer
-    than ``min_residential`` residential buildings are found, every building area is
-    kept except those obviously not homes, by value (:data:`NON_RESIDENTIAL_BUILDINGS`)
+    than ``min_residential`` residential buildings are found, or they are fewer than
+    :data:`MIN_RESIDENTIAL_SHARE` of all building areas, every building area is kept
+    except those obviously not homes, by value (:data:`NON_RESIDENTIAL_BUILDINGS`)
     or by a shop, office, school... tag (:data:`NON_RESIDENTIAL_KEYS`).
 
     Parameters
@@ -316,8 +325,8 @@ def homes_from_osm(
                 area = _area_m2(feature.geom)
                 levels = _levels(feature.tags.get("building:levels", ""))
                 homes.append((feature.id, feature.lon, feature.lat, area, levels, residential))
-    fallback = counts["residential"] < min_residential
-    kept = [h for h in homes if fallback or h[5]]
+    fallback = counts["residential"] < max(min_residential, MIN_RESIDENTIAL_SHARE * counts["seen"])
+    kept = [h for h in homes if h[5] or (fallback and h[3] >= MIN_FALLBACK_AREA_M2)]
     report = HomesReport(
         buildings_seen=counts["seen"],
         residential=counts["residential"],

@@ -8,7 +8,6 @@ API call the same code.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,9 @@ import numpy as np
 import shapely
 from sqlalchemy.exc import OperationalError
 
-from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError, ValidationError
+from lifecircle.errors import DataError, NotFoundError, ValidationError
 from lifecircle.io.communities import LEVELS, CommunityRecord
+from lifecircle.io.features import GEO_DRIVERS, multipolygon_wkb, write_features
 from lifecircle.io.output import write_csv
 from lifecircle.io.taxonomy import PROFILES, load_taxonomy
 from lifecircle.io.units import assign_places
@@ -61,9 +61,6 @@ COMMUNITY_FIELDS = (
     "area_m2",
 )
 """Columns of a communities export (GeoJSON and GeoPackage add the boundary)."""
-
-GEO_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
-"""Export file suffixes written through GDAL, and the driver of each."""
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 _MAX_TAXONOMY = 64  # the cities.taxonomy column
@@ -396,7 +393,7 @@ def export_places(*, engine: Engine, name: str, path: Path) -> ExportResult:
         fields["lon"] = np.array([p.lon for p in places], dtype=np.float64)
         fields["lat"] = np.array([p.lat for p in places], dtype=np.float64)
         geometry = shapely.to_wkb(shapely.points([(p.lon, p.lat) for p in places]))
-        _write_features(path, layer="places", wkb=list(geometry), fields=fields, kind="Point")
+        write_features(path, layer="places", wkb=list(geometry), fields=fields, kind="Point")
     return ExportResult(str(path), file_format, len(rows))
 
 
@@ -429,7 +426,7 @@ def export_communities(*, engine: Engine, name: str, path: Path) -> ExportResult
         ]
         population = [c.population for c in communities]
         area = [c.area_m2 for c in communities]
-        wkb = [_multi(c.geometry) for c in communities]
+        wkb = [multipolygon_wkb(c.geometry) for c in communities]
     if file_format == "csv":
         write_csv(
             path,
@@ -448,51 +445,5 @@ def export_communities(*, engine: Engine, name: str, path: Path) -> ExportResult
         [np.nan if p is None else float(p) for p in population], dtype=np.float64
     )
     fields["area_m2"] = np.array([np.nan if a is None else a for a in area], dtype=np.float64)
-    _write_features(path, layer="communities", wkb=wkb, fields=fields, kind="MultiPolygon")
+    write_features(path, layer="communities", wkb=wkb, fields=fields, kind="MultiPolygon")
     return ExportResult(str(path), file_format, len(text))
-
-
-def _multi(wkb: bytes | None) -> bytes | None:
-    """A polygon boundary as MultiPolygon WKB (one geometry type per layer)."""
-    if wkb is None:
-        return None
-    geometry = shapely.from_wkb(wkb)
-    if geometry.geom_type == "Polygon":
-        geometry = shapely.multipolygons([geometry])
-    return bytes(shapely.to_wkb(geometry))
-
-
-def _write_features(
-    path: Path,
-    *,
-    layer: str,
-    wkb: list[bytes | None],
-    fields: dict[str, Any],
-    kind: str,
-) -> None:
-    """Write one WGS-84 layer with GDAL, to a temporary name renamed when complete."""
-    try:
-        from pyogrio.raw import write  # noqa: PLC0415  (optional extra, only for geo files)
-    except ImportError as exc:
-        raise OptionalDependencyError("pyogrio", "geo") from exc
-    driver = GEO_DRIVERS[path.suffix.lower()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # GDAL picks nothing up from an existing file of this name: no mkstemp placeholder
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    geometry = np.empty(len(wkb), dtype=object)
-    geometry[:] = wkb
-    try:
-        write(
-            tmp,
-            geometry=geometry,
-            field_data=list(fields.values()),
-            fields=list(fields),
-            layer=layer,
-            driver=driver,
-            geometry_type=kind,
-            crs="EPSG:4326",
-        )
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
