@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         ``postgresql://`` are read as ``postgresql+psycopg://``. When unset it is the
         SQLite file ``<data_dir>/lifecircle.db`` (made absolute, so the process's working
         directory cannot change which file is used later).
+    assets_dir
+        The ``node_modules`` folder holding Leaflet and ECharts for the HTML reports
+        (``LIFECIRCLE_ASSETS_DIR``); unset, it is looked for from the working directory
+        up and beside the source tree (``npm ci`` puts it there).
 
     """
 
@@ -54,6 +58,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
+    assets_dir: Path | None = None
 
     @field_validator("data_dir")
     @classmethod

@@ -97,3 +97,34 @@ def test_errors_exit_with_their_status(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_report_html_and_exports(
+    env: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = run_json(capsys, "assess", env)
+    assert isinstance(doc, dict)
+    html = tmp_path / "r.html"
+    done = run_json(capsys, "report", env, "-o", str(html))
+    assert isinstance(done, dict)
+    assert done["run_id"] == doc["run"]["id"]
+    text = html.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") or text.lower().startswith("<!doctype html>")
+    assert all(c["code"] in text for c in doc["communities"])
+    assert 'lang="zh-CN"' in text
+    en = tmp_path / "r.en.html"
+    assert main(["report", env, "-o", str(en), "--lang", "en"]) == 0
+    assert 'lang="en"' in en.read_text(encoding="utf-8")
+    for suffix in (".xlsx", ".geojson", ".gpkg", ".csv"):
+        out = tmp_path / f"r{suffix}"
+        assert main(["report", env, str(doc["run"]["id"]), "-o", str(out)]) == 0
+        assert out.stat().st_size > 0
+    geo = json.loads((tmp_path / "r.geojson").read_text(encoding="utf-8"))
+    assert len(geo["features"]) == len(doc["communities"])
+    capsys.readouterr()
+    assert main(["report", env, "-o", str(tmp_path / "r.pdf")]) == ExitStatus.INVALID
+    assert ".html" in capsys.readouterr().err
+    assert main(["report", env, "-o", str(tmp_path / "x.html"), "--lang", "fr"]) == (
+        ExitStatus.INVALID
+    )
+    assert not (tmp_path / "x.html").exists()

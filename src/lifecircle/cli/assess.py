@@ -1,9 +1,10 @@
-"""``lifecircle assess``, ``runs``, ``compare`` and ``whatif``: assess a city and its changes."""
+"""``lifecircle assess``, ``runs``, ``compare``, ``whatif`` and ``report``: assess a city."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -297,3 +298,53 @@ def whatif_cmd(
             b["grade_zh"] if b["grade"] == a["grade"] else f"{b['grade_zh']} → {a['grade_zh']}",
         )
     out.print(table)
+
+
+def report_cmd(
+    name: NameArg,
+    run: Annotated[int | None, typer.Argument(help="Run id (default: the latest).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="File to write: .html (report), .xlsx, .geojson, .gpkg or .csv "
+            "(default out/NAME-run-ID.LANG.html).",
+        ),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh (default) or en.")] = "zh",
+    plan: Annotated[
+        int | None, typer.Option("--plan", help="Plan to include (default: the latest).")
+    ] = None,
+    no_plan: Annotated[bool, typer.Option("--no-plan", help="Leave plans out.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the report of an assessment run: HTML with maps and charts, or an export.
+
+    The HTML report is one file that opens offline; .xlsx has a sheet per level for
+    officials, .geojson/.gpkg open in QGIS or ArcGIS, .csv in any spreadsheet.
+    """
+    from lifecircle.services.report import write_report  # noqa: PLC0415
+
+    with _database() as (engine, settings), step_progress(err, f"report {name}") as step:
+        step("writing")
+        done = write_report(
+            engine=engine,
+            name=name,
+            path=output,
+            run_id=run,
+            plan_id=plan,
+            with_plan=not no_plan,
+            lang=lang,
+            assets_dir=settings.assets_dir,
+        )
+    if as_json:
+        _emit_json(vars(done))
+        return
+    url = Path(done.path).resolve().as_uri()
+    out.print(
+        f"{done.format} report of run {done.run_id}"
+        + (f" with plan {done.plan_id}" if done.plan_id else "")
+        + f", {done.communities} communities, {done.bytes / 1e6:.1f} MB:"
+    )
+    out.print(url if done.format == "html" else done.path, soft_wrap=True, highlight=False)

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lifecircle import __version__
-from lifecircle.cli.assess import assess_cmd, compare_cmd, runs_cmd, whatif_cmd
+from lifecircle.cli.assess import assess_cmd, compare_cmd, report_cmd, runs_cmd, whatif_cmd
 from lifecircle.cli.city import city_app
 from lifecircle.cli.places import categories_cmd, places_app
 from lifecircle.cli.progress import stages
@@ -44,6 +44,7 @@ app.command("assess")(assess_cmd)
 app.command("runs")(runs_cmd)
 app.command("compare")(compare_cmd)
 app.command("whatif")(whatif_cmd)
+app.command("report")(report_cmd)
 
 out = Console()
 err = Console(stderr=True)
