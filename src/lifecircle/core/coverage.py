@@ -233,6 +233,7 @@ def community_coverage(
     rules: CoverageRules | None = None,
     speed_kmh: float = WALK_SPEED_KMH,
     searched_m: float | ArrayLike | None = None,
+    with_p90: bool = True,
 ) -> CoverageResult:
     """Coverage, walking minutes and gap lists of every community.
 
@@ -258,6 +259,9 @@ def community_coverage(
         The limit, in metres, ``metres`` was searched with (one or per category). When
         given, a coverage limit beyond it raises, since ``nan`` would then hide places
         that are in fact within the limit.
+    with_p90
+        Whether to compute the 90th percentiles (a sort per category); when ``False``
+        ``p90_minutes`` is all ``nan``.
 
     Returns
     -------
@@ -315,7 +319,8 @@ def community_coverage(
         some = reached_pop[:, c] > 0
         mean[some, c] = time_sum[some] / reached_pop[some, c]
         capped[:, c] = time_sum + (total - reached_pop[:, c]) * limit_min[c]
-        p90[:, c] = _grouped_quantile(minutes[r, c], w[r], z[r], n_zones, 0.9)
+        if with_p90:
+            p90[:, c] = _grouped_quantile(minutes[r, c], w[r], z[r], n_zones, 0.9)
     empty = population <= 0
     with np.errstate(invalid="ignore", divide="ignore"):
         covered = np.where(empty[:, None], np.nan, reached_pop / total[:, None])

@@ -220,6 +220,7 @@ def _city_coverage(data: CityData, w: Walks, params: AssessParams, speed: float)
         rules=params.rules(),
         speed_kmh=speed,
         searched_m=w.searched_m,
+        with_p90=False,
     )
 
 
@@ -334,6 +335,7 @@ def score(
             rules=params.rules(),
             speed_kmh=speed,
             searched_m=searched_m,
+            with_p90=speed == params.speed,
         )
         for speed in (params.speed, ELDERLY_SPEED_KMH)
     )
