@@ -34,11 +34,11 @@ run: $(STAMP) $(NODE_STAMP) $(DEMO)
 	$(BIN)/lifecircle city create helsinki --exist-ok
 	$(BIN)/lifecircle city import helsinki --network $(DEMO) --places $(DEMO) --format osm \
 		--units h3:9 --buildings $(DEMO)
-	$(BIN)/lifecircle city info helsinki
-	$(BIN)/lifecircle places extract $(DEMO) --places data/helsinki_places.csv --homes data/helsinki_homes.csv
-	$(BIN)/lifecircle access --network data/cities/helsinki/network.lcnet \
-		--origins data/helsinki_homes.csv --places data/helsinki_places.csv --minutes 15 \
-		-o $(OUT)/helsinki_access.csv
+	$(BIN)/lifecircle assess helsinki
+	@mkdir -p $(OUT)
+	$(BIN)/lifecircle plan helsinki --category basic --mode cover --json > $(OUT)/helsinki_plan.json
+	$(BIN)/lifecircle report helsinki -o $(OUT)/helsinki.xlsx
+	$(BIN)/lifecircle report helsinki -o $(OUT)/helsinki.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -76,7 +76,7 @@ def targets_table(document: dict[str, Any]) -> Table:
         share = t["unit"] == "share"
         show = _pct if share else (lambda v: "—" if v is None else f"{v:,.0f}")
         table.add_row(
-            f"{t['label_zh']}\n{t['label_en']}",
+            t["label_zh"],
             show(t["target"]),
             show(t["actual"]),
             t["due"] or "",

@@ -17,6 +17,7 @@ from lifecircle import __version__
 from lifecircle.cli.assess import assess_cmd, compare_cmd, report_cmd, runs_cmd, whatif_cmd
 from lifecircle.cli.city import city_app
 from lifecircle.cli.places import categories_cmd, places_app
+from lifecircle.cli.plan import plan_cmd
 from lifecircle.cli.progress import stages
 from lifecircle.core.impedance import DEFAULT_MINUTES, MAX_SNAP_M, PROFILES, WALK_SPEED_KMH
 from lifecircle.errors import (
@@ -40,6 +41,7 @@ app.add_typer(network_app, name="network")
 app.add_typer(places_app, name="places", help="Extract places and homes from OSM files.")
 app.add_typer(city_app, name="city", help="Cities in the database: create, import, info, export.")
 app.command("categories")(categories_cmd)
+app.command("plan")(plan_cmd)
 app.command("assess")(assess_cmd)
 app.command("runs")(runs_cmd)
 app.command("compare")(compare_cmd)

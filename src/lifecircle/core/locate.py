@@ -1,13 +1,15 @@
-r"""Gap-filling plans from a walking-metres matrix: the fewest new places, or the best k.
+r"""Gap-filling plans from walking metres: the fewest new places, or the best k.
 
-The input is a cost matrix, never a network: ``cost[i, j]`` is the walk in metres from
-resident point ``i`` to candidate site ``j`` (a network node or an available shop unit),
-for one missing category at a time. Point ``i`` is *reached* by site ``j`` when
-``cost[i, j] <= limit_m`` (limit included, as spopt counts it).
+The input is walking metres, never a network: ``cost[i, j]`` is the walk from resident
+point ``i`` to candidate site ``j`` (a network point or an available shop unit), for one
+missing category at a time, given as a dense matrix (``from_cost_matrix``) or, for a
+city, as the pairs a bounded network search finds (``from_pairs``). Point ``i`` is
+*reached* by site ``j`` when ``cost[i, j] <= limit_m`` (limit included, as spopt counts).
 
-The matrix must be free of NaN and of negative values. ``inf`` is accepted, and only as
-the explicit marker of an unreachable pair (beyond a Dijkstra cutoff, another network
-component); it is never within any limit. Points already reached by an existing place
+Metres must be free of NaN and of negative values. In a matrix ``inf`` is accepted, and
+only as the explicit marker of an unreachable pair (beyond a Dijkstra cutoff, another
+network component); it is never within any limit. A pair list simply leaves such pairs
+out, so there ``inf`` is refused too. Points already reached by an existing place
 (``already_covered``) need no new site, and points of weight 0 take no part.
 
 :class:`LSCP` (set covering) finds the fewest, or cheapest, new sites so that every
@@ -15,343 +17,70 @@ resident point, or a configured share of the residents, is reached; :class:`MCLP
 (maximal covering) finds the ``k`` sites reaching the most residents not yet covered,
 optionally with a capacity per site. Both are solved exactly with HiGHS through
 :func:`scipy.optimize.milp` (:func:`milp_solver`) or, for instances too large, by greedy
-heuristics that report the bound they prove (:func:`greedy_solver`). The solver is a
-parameter: any object with the two methods of :class:`Solver` will do. By default the
-MILP takes matrices of up to :data:`MAX_MILP_CELLS` cells and the greedy larger ones; a
-MILP stopped by its time limit returns the better of its incumbent and the greedy sites.
+heuristics that report the bound they prove (:func:`greedy_solver`); the solvers live in
+:mod:`lifecircle.core.locate_milp` and every public name is importable from here. The
+solver is a parameter: any object with the two methods of :class:`Solver` will do. By
+default the MILP takes instances of up to :data:`MAX_MILP_CELLS` cells and the greedy
+larger ones; a MILP stopped by its time limit returns the better of its incumbent and
+the greedy sites.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import milp
 
-from lifecircle.core.locate_greedy import drop_redundant, greedy_max_cover, greedy_set_cover
+from lifecircle.core.locate_greedy import drop_redundant
+from lifecircle.core.locate_milp import (
+    _TOL,
+    MAX_MILP_CELLS,
+    Assignment,
+    GreedySolver,
+    MaxCoverInstance,
+    MilpSolver,
+    ReachPairs,
+    SetCoverInstance,
+    Solution,
+    Solver,
+    _mask,
+    _vector,
+    capacitated_assignment,
+    default_solver,
+    greedy_solver,
+    is_integral,
+    milp_solver,
+    nearest_assignment,
+    pairs_from_lists,
+    pairs_from_matrix,
+    relative_gap,
+)
 from lifecircle.errors import InfeasibleError, LifecircleError, ValidationError
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
-MAX_MILP_CELLS = 2_000_000
-"""Largest ``n_demand * n_candidates`` the default solver gives the MILP; greedy beyond."""
-
-_TOL = 1e-9
-"""Relative slack on weights and objectives (``0.9 * 10`` may round a hair above 9)."""
-
-
-# --------------------------------------------------------------------------- solvers
-
-
-@dataclass(frozen=True, eq=False)
-class SetCoverInstance:
-    """The reduced set-cover instance a :class:`Solver` sees.
-
-    Attributes
-    ----------
-    reach
-        ``(m, n)`` sparse 0/1 matrix: demand row ``i`` reaches candidate ``j``. Rows are
-        only the points still to serve (positive weight, not already covered, reachable).
-    weight
-        Residents per row, all positive.
-    site_cost
-        Cost of opening each candidate, all positive (1 for the plain count).
-    target
-        ``None``: every row must be reached. Otherwise the residents (sum of ``weight``)
-        the new sites must reach at least.
-
-    """
-
-    reach: sparse.csr_array
-    weight: NDArray[np.float64]
-    site_cost: NDArray[np.float64]
-    target: float | None
-
-
-@dataclass(frozen=True, eq=False)
-class MaxCoverInstance:
-    """The reduced maximal-covering instance a :class:`Solver` sees.
-
-    Attributes
-    ----------
-    reach, weight
-        As in :class:`SetCoverInstance`.
-    k
-        Most sites to open.
-    capacity
-        Residents each candidate can serve, or ``None`` for no limit.
-
-    """
-
-    reach: sparse.csr_array
-    weight: NDArray[np.float64]
-    k: int
-    capacity: NDArray[np.float64] | None
-
-
-@dataclass(frozen=True, eq=False)
-class Solution:
-    """What a solver returns: sites, a bound on the optimum and how it was found.
-
-    Attributes
-    ----------
-    sites
-        Chosen candidate indices.
-    bound
-        Proven bound on the optimal objective (lower for set cover, upper for maximal
-        covering), or ``None`` when the solver proved none.
-    optimal
-        The solver proved the sites optimal (within its gap tolerance).
-    method
-        ``"milp"``, ``"greedy"`` or a custom solver's name.
-
-    """
-
-    sites: NDArray[np.int64]
-    bound: float | None
-    optimal: bool
-    method: str
-
-
-class Solver(Protocol):
-    """Anything that solves both reduced instances (tests pass a brute-force one)."""
-
-    def set_cover(self, instance: SetCoverInstance) -> Solution:
-        """Cheapest sites reaching every row, or ``instance.target`` residents."""
-        ...
-
-    def max_cover(self, instance: MaxCoverInstance) -> Solution:
-        """At most ``instance.k`` sites serving the most residents."""
-        ...
-
-
-@dataclass(frozen=True)
-class GreedySolver:
-    """Greedy heuristics of :mod:`lifecircle.core.locate_greedy`, with their proven bound.
-
-    Attributes
-    ----------
-    lp_bound
-        Also solve the LP relaxation (HiGHS) and report the tighter bound, usually far
-        tighter than the combinatorial ones for set cover. Off by default: the greedy
-        takes well under a second where the LP takes minutes (20,000 points x 800
-        candidates, 557,000 pairs within the limit: 2 minutes for LSCP, 10 for MCLP).
-
-    """
-
-    lp_bound: bool = False
-
-    def set_cover(self, instance: SetCoverInstance) -> Solution:
-        """Cheapest-per-newly-covered first; lower bound by dual fitting and knapsack."""
-        sites, bound = greedy_set_cover(
-            instance.reach, instance.weight, instance.site_cost, instance.target
-        )
-        if self.lp_bound:
-            bound = max(bound, _relaxation(_set_cover_model(instance)))
-        value = float(instance.site_cost[sites].sum())
-        return Solution(sites, bound, _gap(value, bound) <= _TOL, "greedy")
-
-    def max_cover(self, instance: MaxCoverInstance) -> Solution:
-        """Largest marginal gain first; upper bound from the remaining top-k gains."""
-        sites, value, bound = greedy_max_cover(
-            instance.reach, instance.weight, instance.k, instance.capacity
-        )
-        if self.lp_bound:
-            bound = min(bound, -_relaxation(_max_cover_model(instance)))
-        return Solution(sites, bound, _gap(value, bound) <= _TOL, "greedy")
-
-
-@dataclass(frozen=True)
-class MilpSolver:
-    """Exact solution with HiGHS through :func:`scipy.optimize.milp`.
-
-    Attributes
-    ----------
-    time_limit_s
-        Wall-clock limit in seconds, ``None`` for none. On reaching it, the greedy
-        heuristic also runs and the better sites (HiGHS's incumbent or the greedy's) are
-        returned with the tighter of both bounds and ``optimal=False``, unless that
-        bound closes the gap.
-    mip_rel_gap
-        Relative gap at which HiGHS stops and calls the answer optimal; 0 (default)
-        proves optimality, as the spopt comparison expects.
-
-    """
-
-    time_limit_s: float | None = 60.0
-    mip_rel_gap: float = 0.0
-
-    def __post_init__(self) -> None:
-        problems = []
-        if self.time_limit_s is not None and not 0.0 < self.time_limit_s < math.inf:
-            problems.append(f"time_limit_s {self.time_limit_s} must be positive and finite")
-        if not 0.0 <= self.mip_rel_gap < 1.0:
-            problems.append(f"mip_rel_gap {self.mip_rel_gap} is outside [0, 1)")
-        if problems:
-            raise ValidationError("MILP solver: " + "; ".join(problems))
-
-    def set_cover(self, instance: SetCoverInstance) -> Solution:
-        """Solve the (partial) set-cover MILP of :class:`LSCP`."""
-        res = self._run(_set_cover_model(instance))
-        if res.status == 0:
-            return _from_milp(res, instance.reach.shape[1], minimise=True)
-        sites, bound = greedy_set_cover(
-            instance.reach, instance.weight, instance.site_cost, instance.target
-        )
-        greedy = (sites, float(instance.site_cost[sites].sum()), bound)
-        return _best_of(res, greedy, instance.reach.shape[1], minimise=True)
-
-    def max_cover(self, instance: MaxCoverInstance) -> Solution:
-        """Solve the (capacitated) maximal-covering MILP of :class:`MCLP`."""
-        res = self._run(_max_cover_model(instance))
-        if res.status == 0:
-            return _from_milp(res, instance.reach.shape[1], minimise=False)
-        greedy = greedy_max_cover(instance.reach, instance.weight, instance.k, instance.capacity)
-        return _best_of(res, greedy, instance.reach.shape[1], minimise=False)
-
-    def _run(self, model: _Model) -> Any:
-        options: dict[str, Any] = {"disp": False, "mip_rel_gap": self.mip_rel_gap}
-        if self.time_limit_s is not None:
-            options["time_limit"] = self.time_limit_s
-        res = milp(
-            model.c,
-            integrality=model.integrality,
-            bounds=model.bounds,
-            constraints=model.constraints,
-            options=options,
-        )
-        if res.status == 2:  # screened out beforehand, so a bug if it happens
-            raise InfeasibleError(f"HiGHS found the instance infeasible: {res.message}")
-        if res.x is None and res.status != 1:
-            raise LifecircleError(f"HiGHS failed: {res.message}")
-        return res
-
-
-@dataclass(frozen=True, eq=False)
-class _Model:
-    """A MILP in :func:`scipy.optimize.milp` form (minimise; sites are the first ``n``)."""
-
-    c: NDArray[np.float64]
-    integrality: NDArray[np.float64]
-    bounds: Bounds
-    constraints: list[LinearConstraint]
-
-
-def _set_cover_model(instance: SetCoverInstance) -> _Model:
-    reach, (m, n) = instance.reach, instance.reach.shape
-    if instance.target is None:
-        cover = LinearConstraint(reach, 1.0, np.inf)
-        return _Model(instance.site_cost, np.ones(n), Bounds(0.0, 1.0), [cover])
-    # x_i <= sum_{j in N_i} y_j and sum_i w_i x_i >= target, x continuous.
-    link = sparse.hstack([-reach, sparse.eye_array(m)], format="csr")
-    total = np.concatenate([np.zeros(n), instance.weight])[np.newaxis, :]
-    return _Model(
-        np.concatenate([instance.site_cost, np.zeros(m)]),
-        np.concatenate([np.ones(n), np.zeros(m)]),
-        Bounds(0.0, 1.0),
-        [LinearConstraint(link, -np.inf, 0.0), LinearConstraint(total, instance.target, np.inf)],
-    )
-
-
-def _max_cover_model(instance: MaxCoverInstance) -> _Model:
-    reach, (m, n), w = instance.reach, instance.reach.shape, instance.weight
-    if instance.capacity is None:
-        # x_i <= sum_{j in N_i} y_j, x continuous.
-        link = sparse.hstack([-reach, sparse.eye_array(m)], format="csr")
-        c = np.concatenate([np.zeros(n), -w])
-        bounds = Bounds(0.0, 1.0)
-        constraints = [LinearConstraint(link, -np.inf, 0.0)]
-    else:
-        e = reach.nnz
-        row, col, pair = np.repeat(np.arange(m), np.diff(reach.indptr)), reach.indices, np.arange(e)
-        c = np.concatenate([np.zeros(n), -np.ones(e)])
-        bounds = Bounds(np.zeros(n + e), np.concatenate([np.ones(n), w[row]]))
-        by_row = sparse.csr_array((np.ones(e), (row, pair)), shape=(m, e))
-        by_col = sparse.csr_array((np.ones(e), (col, pair)), shape=(n, e))
-        opens = sparse.csr_array((w[row], (pair, col)), shape=(e, n))
-        constraints = [
-            LinearConstraint(sparse.hstack([sparse.csr_array((m, n)), by_row]), -np.inf, w),
-            LinearConstraint(
-                sparse.hstack([-sparse.diags_array(instance.capacity), by_col]), -np.inf, 0.0
-            ),
-            # z_ij <= w_i y_j: implied for integer y, tightens the LP relaxation.
-            LinearConstraint(sparse.hstack([-opens, sparse.eye_array(e)]), -np.inf, 0.0),
-        ]
-    budget = np.concatenate([np.ones(n), np.zeros(c.size - n)])[np.newaxis, :]
-    constraints.append(LinearConstraint(budget, 0.0, float(instance.k)))
-    integrality = np.concatenate([np.ones(n), np.zeros(c.size - n)])
-    return _Model(c, integrality, bounds, constraints)
-
-
-def _relaxation(model: _Model) -> float:
-    """Optimum of the LP relaxation (integrality dropped): a bound on the MILP's."""
-    res = milp(model.c, bounds=model.bounds, constraints=model.constraints)
-    return float(res.fun) if res.status == 0 else -math.inf
-
-
-def milp_solver(*, time_limit_s: float | None = 60.0, mip_rel_gap: float = 0.0) -> MilpSolver:
-    """The exact HiGHS solver (see :class:`MilpSolver` for the parameters)."""
-    return MilpSolver(time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-
-
-def greedy_solver(*, lp_bound: bool = False) -> GreedySolver:
-    """The greedy solver for instances too large for the MILP (see :class:`GreedySolver`)."""
-    return GreedySolver(lp_bound=lp_bound)
-
-
-def default_solver(n_cells: int) -> Solver:
-    """The MILP for up to :data:`MAX_MILP_CELLS` matrix cells, greedy beyond."""
-    return milp_solver() if n_cells <= MAX_MILP_CELLS else greedy_solver()
-
-
-def _dual_bound(res: Any, *, minimise: bool) -> float | None:
-    """HiGHS's bound on the optimum, in the model's own sense (``None`` if unknown)."""
-    dual = getattr(res, "mip_dual_bound", None)
-    if dual is None or not math.isfinite(dual):
-        return None
-    return float(dual) if minimise else -float(dual)
-
-
-def _from_milp(res: Any, n: int, *, minimise: bool) -> Solution:
-    sites = np.flatnonzero(np.asarray(res.x)[:n] > 0.5).astype(np.int64)
-    return Solution(sites, _dual_bound(res, minimise=minimise), bool(res.status == 0), "milp")
-
-
-def _best_of(
-    res: Any, greedy: tuple[NDArray[np.int64], float, float], n: int, *, minimise: bool
-) -> Solution:
-    """After a time limit: the better of HiGHS's incumbent and the greedy sites.
-
-    HiGHS's incumbent at a time limit can be far worse than the greedy answer on large
-    instances (a third of its coverage in our 5,000 x 400 trials), and its dual bound
-    looser; the greedy costs a fraction of a second, so both are kept and compared.
-    """
-    sites, value, bound = greedy
-    dual = _dual_bound(res, minimise=minimise)
-    if dual is not None:
-        bound = max(bound, dual) if minimise else min(bound, dual)
-    if res.x is not None:
-        incumbent = float(res.fun) if minimise else -float(res.fun)
-        if (incumbent <= value) if minimise else (incumbent >= value):
-            milp_sites = _from_milp(res, n, minimise=minimise).sites
-            return Solution(milp_sites, bound, optimal=False, method="milp")
-    return Solution(sites, bound, optimal=False, method="greedy")
-
-
-def _integral(values: NDArray[np.float64]) -> bool:
-    return bool(np.all(values == np.round(values)))
-
-
-def _gap(value: float, bound: float | None) -> float:
-    """``|value - bound|`` relative to the larger of both (0 when both are 0)."""
-    if bound is None:
-        return math.inf
-    scale = max(abs(value), abs(bound))
-    return 0.0 if scale == 0.0 else abs(value - bound) / scale
+__all__ = [
+    "LSCP",
+    "MAX_MILP_CELLS",
+    "MCLP",
+    "Assignment",
+    "GreedySolver",
+    "LocateResult",
+    "MaxCoverInstance",
+    "MilpSolver",
+    "ReachPairs",
+    "SetCoverInstance",
+    "Solution",
+    "Solver",
+    "default_solver",
+    "greedy_solver",
+    "milp",
+    "milp_solver",
+]
 
 
 # --------------------------------------------------------------------------- results
@@ -377,6 +106,9 @@ class LocateResult:
         most of it), ``-1`` when no new site does.
     served
         Per demand point, the residents newly served (all or nothing without capacity).
+    flows
+        Every positive (point, site, residents) of that assignment, as an
+        :class:`Assignment`'s ``flow_*`` arrays (under capacity a point may split).
     unreachable
         Points with residents, not already covered, that no candidate reaches.
     total_weight, existing_weight, covered_weight
@@ -406,6 +138,7 @@ class LocateResult:
     newly_covered: NDArray[np.float64]
     assignment: NDArray[np.int64]
     served: NDArray[np.float64]
+    flows: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
     unreachable: NDArray[np.int64]
     total_weight: float
     existing_weight: float
@@ -423,133 +156,17 @@ class LocateResult:
         return self.covered_weight / self.total_weight if self.total_weight > 0 else math.nan
 
 
-@dataclass(frozen=True, eq=False)
-class ReachPairs:
-    """The (demand point, candidate) pairs within the walking limit, in row-major order.
-
-    Attributes
-    ----------
-    row, col, metres
-        Point index, candidate index and walking metres of each pair.
-    n_demand, n_candidates
-        Shape of the cost matrix.
-    limit_m
-        The limit, metres.
-
-    """
-
-    row: NDArray[np.int64]
-    col: NDArray[np.int64]
-    metres: NDArray[np.float64]
-    n_demand: int
-    n_candidates: int
-    limit_m: float
-
-    @classmethod
-    def from_cost_matrix(cls, cost: NDArray[np.float64], limit_m: float) -> ReachPairs:
-        """Pairs with ``cost <= limit_m`` (``inf`` never qualifies)."""
-        row, col = np.nonzero(cost <= limit_m)
-        m, n = cost.shape
-        return cls(row.astype(np.int64), col.astype(np.int64), cost[row, col], m, n, limit_m)
-
-    def reaches_any(self) -> NDArray[np.bool_]:
-        """Per demand point, whether some candidate lies within the limit."""
-        return np.bincount(self.row, minlength=self.n_demand) > 0
-
-    def pattern(self, rows: NDArray[np.int64]) -> sparse.csr_array:
-        """0/1 matrix of the given (ascending) demand points against every candidate."""
-        new = np.full(self.n_demand, -1)
-        new[rows] = np.arange(rows.size)
-        keep = new[self.row] >= 0
-        indptr = np.concatenate(
-            [[0], np.cumsum(np.bincount(new[self.row[keep]], minlength=rows.size))]
-        )
-        shape = (rows.size, self.n_candidates)
-        return sparse.csr_array((np.ones(int(keep.sum())), self.col[keep], indptr), shape=shape)
-
-
 # --------------------------------------------------------------------------- validation
 
 
-def _matrix(cost: ArrayLike, problems: list[str]) -> NDArray[np.float64]:
-    try:
-        c = np.asarray(cost, dtype=np.float64)
-    except (TypeError, ValueError):
-        problems.append("cost matrix is not numeric")
-        return np.zeros((0, 0))
-    if c.ndim != 2:
-        problems.append(f"cost matrix must be 2-D (n_demand, n_candidates), got shape {c.shape}")
-        return np.zeros((0, 0))
-    for name, bad, hint in (
-        ("NaN", np.isnan(c), "; mark unreachable pairs with inf"),
-        ("negative", c < 0, ""),
-    ):
-        if bad.any():
-            i, j = np.argwhere(bad)[0]
-            problems.append(
-                f"cost matrix has {int(bad.sum())} {name} values, first at [{i}, {j}]{hint}"
-            )
-    return c
-
-
-def _vector(
-    name: str,
-    values: ArrayLike | None,
-    n: int,
-    default: float,
-    problems: list[str],
-    *,
-    positive: bool = False,
-) -> NDArray[np.float64]:
-    if values is None:
-        return np.full(n, default)
-    try:
-        v = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        problems.append(f"{name} is not numeric")
-        return np.full(n, default)
-    if v.ndim == 0:
-        v = np.full(n, float(v))
-    if v.shape != (n,):
-        problems.append(f"{name} has shape {v.shape}, expected ({n},)")
-        return np.full(n, default)
-    bad = ~np.isfinite(v) | ((v <= 0) if positive else (v < 0))
-    if bad.any():
-        kind = "positive" if positive else "non-negative"
-        first = int(np.argmax(bad))
-        problems.append(
-            f"{name} must be finite and {kind}: {int(bad.sum())} are not, first at {first}"
-        )
-    return v
-
-
-def _mask(values: ArrayLike | None, n: int, problems: list[str]) -> NDArray[np.bool_]:
-    if values is None:
-        return np.zeros(n, dtype=bool)
-    v = np.asarray(values)
-    if v.shape != (n,):
-        problems.append(f"already_covered has shape {v.shape}, expected ({n},)")
-        return np.zeros(n, dtype=bool)
-    if v.dtype != np.bool_ and not np.isin(v, (0, 1)).all():
-        problems.append("already_covered must be booleans (or 0/1)")
-        return np.zeros(n, dtype=bool)
-    return v.astype(bool)
-
-
 def _common(
-    cost: ArrayLike,
-    limit_m: float,
+    pairs: ReachPairs,
     weights: ArrayLike | None,
     already_covered: ArrayLike | None,
     problems: list[str],
-) -> tuple[ReachPairs, NDArray[np.float64], NDArray[np.bool_]]:
-    c = _matrix(cost, problems)
-    if not (isinstance(limit_m, (int, float, np.number)) and 0.0 <= float(limit_m) < math.inf):
-        problems.append(f"limit_m {limit_m!r} must be finite and non-negative")
-        limit_m = 0.0
-    w = _vector("weights", weights, c.shape[0], 1.0, problems)
-    covered = _mask(already_covered, c.shape[0], problems)
-    return ReachPairs.from_cost_matrix(c, float(limit_m)), w, covered
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    w = _vector("weights", weights, pairs.n_demand, 1.0, problems)
+    return w, _mask(already_covered, pairs.n_demand, problems)
 
 
 def _raise(problems: list[str], model: str) -> None:
@@ -592,14 +209,14 @@ class _Plan:
         self,
         model: Literal["lscp", "mclp"],
         sites: NDArray[np.int64],
-        served: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]],
+        served: Assignment,
         objective: float,
         unreachable: NDArray[np.int64],
         solution: Solution,
         *,
         whole: bool,
     ) -> LocateResult:
-        assignment, by_point, by_candidate = served
+        by_point, by_candidate = served.served, served.by_site
         sites = sites[np.lexsort((sites, -by_candidate[sites]))]
         bound = solution.bound
         # An optimum known to be whole (integer costs; integer residents and capacities)
@@ -608,15 +225,16 @@ class _Plan:
             bound = min(float(math.ceil(bound - 1e-6)) if whole else bound, objective)
         elif bound is not None:
             bound = max(float(math.floor(bound + 1e-6)) if whole else bound, objective)
-        gap = None if bound is None else _gap(objective, bound)
+        gap = None if bound is None else relative_gap(objective, bound)
         existing = float(self.weights[self.already_covered].sum())
         return LocateResult(
             model=model,
             category=self.category,
             sites=sites,
             newly_covered=by_candidate[sites],
-            assignment=assignment,
+            assignment=served.site,
             served=by_point,
+            flows=(served.flow_point, served.flow_site, served.flow_residents),
             unreachable=unreachable,
             total_weight=float(self.weights.sum()),
             existing_weight=existing,
@@ -732,7 +350,67 @@ class LSCP(_Plan):
 
         """
         problems: list[str] = []
-        pairs, w, covered = _common(cost, limit_m, weights, already_covered, problems)
+        pairs = pairs_from_matrix(cost, limit_m, problems)
+        return cls._make(pairs, problems, weights, already_covered, share, site_cost, category)
+
+    @classmethod
+    def from_pairs(
+        cls,
+        n_demand: int,
+        n_candidates: int,
+        rows: ArrayLike,
+        cols: ArrayLike,
+        metres: ArrayLike,
+        *,
+        limit_m: float,
+        weights: ArrayLike | None = None,
+        already_covered: ArrayLike | None = None,
+        share: float = 1.0,
+        site_cost: ArrayLike | None = None,
+        category: str | None = None,
+    ) -> LSCP:
+        """Set covering from the pairs within reach: for cities, where a matrix is too big.
+
+        Parameters
+        ----------
+        n_demand, n_candidates
+            Numbers of resident points and of candidate sites (the matrix's shape).
+        rows, cols, metres
+            One entry per (point, candidate) pair a bounded network search found: point
+            index, candidate index, walking metres (finite, non-negative). Pairs beyond
+            ``limit_m`` are ignored, pairs not listed are unreachable, and a pair listed
+            twice counts with its shortest metres.
+        limit_m, weights, already_covered, share, site_cost, category
+            As in :meth:`from_cost_matrix`.
+
+        Returns
+        -------
+        LSCP
+            The model :meth:`from_cost_matrix` builds from the equivalent matrix.
+
+        Raises
+        ------
+        ValidationError
+            Naming every problem: those of :meth:`from_cost_matrix`, lists of unequal
+            length, indices out of range, NaN, infinite or negative metres.
+
+        """
+        problems: list[str] = []
+        pairs = pairs_from_lists(n_demand, n_candidates, rows, cols, metres, limit_m, problems)
+        return cls._make(pairs, problems, weights, already_covered, share, site_cost, category)
+
+    @classmethod
+    def _make(
+        cls,
+        pairs: ReachPairs,
+        problems: list[str],
+        weights: ArrayLike | None,
+        already_covered: ArrayLike | None,
+        share: float,
+        site_cost: ArrayLike | None,
+        category: str | None,
+    ) -> LSCP:
+        w, covered = _common(pairs, weights, already_covered, problems)
         c = _vector("site_cost", site_cost, pairs.n_candidates, 1.0, problems, positive=True)
         if not 0.0 <= share <= 1.0:
             problems.append(f"share {share} is outside 0..1")
@@ -792,9 +470,9 @@ class LSCP(_Plan):
             solution = solver.set_cover(instance)
         sites = _checked(solution.sites, self.n_candidates, None)
         sites = drop_redundant(instance.reach, instance.weight, self.site_cost, target, sites)
-        served = _nearest(self.pairs, rows, self.weights, sites)
+        served = nearest_assignment(self.pairs, rows, self.weights, sites)
         objective = float(self.site_cost[sites].sum())
-        whole = _integral(self.site_cost)
+        whole = is_integral(self.site_cost)
         return self._result("lscp", sites, served, objective, unreachable, solution, whole=whole)
 
 
@@ -891,7 +569,60 @@ class MCLP(_Plan):
 
         """
         problems: list[str] = []
-        pairs, w, covered = _common(cost, limit_m, weights, already_covered, problems)
+        pairs = pairs_from_matrix(cost, limit_m, problems)
+        return cls._make(pairs, problems, k, weights, already_covered, capacity, category)
+
+    @classmethod
+    def from_pairs(
+        cls,
+        n_demand: int,
+        n_candidates: int,
+        rows: ArrayLike,
+        cols: ArrayLike,
+        metres: ArrayLike,
+        *,
+        limit_m: float,
+        k: int,
+        weights: ArrayLike | None,
+        already_covered: ArrayLike | None = None,
+        capacity: ArrayLike | None = None,
+        category: str | None = None,
+    ) -> MCLP:
+        """Maximal covering from the pairs within reach (see :meth:`LSCP.from_pairs`).
+
+        Parameters
+        ----------
+        n_demand, n_candidates, rows, cols, metres
+            As in :meth:`LSCP.from_pairs`.
+        limit_m, k, weights, already_covered, capacity, category
+            As in :meth:`from_cost_matrix`.
+
+        Returns
+        -------
+        MCLP
+
+        Raises
+        ------
+        ValidationError
+            Naming every problem, as :meth:`LSCP.from_pairs` and :meth:`from_cost_matrix`.
+
+        """
+        problems: list[str] = []
+        pairs = pairs_from_lists(n_demand, n_candidates, rows, cols, metres, limit_m, problems)
+        return cls._make(pairs, problems, k, weights, already_covered, capacity, category)
+
+    @classmethod
+    def _make(
+        cls,
+        pairs: ReachPairs,
+        problems: list[str],
+        k: int,
+        weights: ArrayLike | None,
+        already_covered: ArrayLike | None,
+        capacity: ArrayLike | None,
+        category: str | None,
+    ) -> MCLP:
+        w, covered = _common(pairs, weights, already_covered, problems)
         cap = None
         if capacity is not None:
             cap = _vector("capacity", capacity, pairs.n_candidates, 1.0, problems, positive=True)
@@ -926,14 +657,14 @@ class MCLP(_Plan):
             solution = solver.max_cover(instance)
         sites = _checked(solution.sites, self.n_candidates, self.k)
         if self.capacity is None:
-            served = _nearest(self.pairs, rows, self.weights, sites)
+            served = nearest_assignment(self.pairs, rows, self.weights, sites)
         else:
-            served = _capacitated(self.pairs, rows, self.weights, sites, self.capacity)
+            served = capacitated_assignment(self.pairs, rows, self.weights, sites, self.capacity)
         tol = _TOL * max(float(self.weights.sum()), 1.0)
-        sites = sites[served[2][sites] > tol]  # a site serving nobody is left out
+        sites = sites[served.by_site[sites] > tol]  # a site serving nobody is left out
         cap = self.capacity
-        whole = _integral(self.weights) and (cap is None or _integral(cap))
-        objective = float(served[1].sum())
+        whole = is_integral(self.weights) and (cap is None or is_integral(cap))
+        objective = float(served.served.sum())
         return self._result("mclp", sites, served, objective, unreachable, solution, whole=whole)
 
 
@@ -948,82 +679,3 @@ def _checked(sites: ArrayLike, n: int, k: int | None) -> NDArray[np.int64]:
     if k is not None and s.size > k:
         raise LifecircleError(f"solver returned {s.size} sites for a budget of {k}")
     return np.sort(s)
-
-
-def _open_pairs(
-    pairs: ReachPairs, rows: NDArray[np.int64], sites: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-    """Point, site and metres of the pairs within the limit from ``rows`` to ``sites``."""
-    todo = np.zeros(pairs.n_demand, dtype=bool)
-    todo[rows] = True
-    is_open = np.zeros(pairs.n_candidates, dtype=bool)
-    is_open[sites] = True
-    keep = todo[pairs.row] & is_open[pairs.col]
-    return pairs.row[keep], pairs.col[keep], pairs.metres[keep]
-
-
-def _nearest(
-    pairs: ReachPairs,
-    rows: NDArray[np.int64],
-    weights: NDArray[np.float64],
-    sites: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
-    """Each point to serve goes to its nearest open site (ties: lower index).
-
-    Returns per point the site (-1 for none) and residents served, and per candidate
-    the residents it newly serves.
-    """
-    r, c, d = _open_pairs(pairs, rows, sites)
-    order = np.lexsort((c, d, r))
-    r, c = r[order], c[order]
-    first = np.ones(r.size, dtype=bool)
-    first[1:] = r[1:] != r[:-1]
-    assignment = np.full(pairs.n_demand, -1, dtype=np.int64)
-    assignment[r[first]] = c[first]
-    served = np.zeros(pairs.n_demand)
-    served[r[first]] = weights[r[first]]
-    by_site = np.bincount(c[first], weights=weights[r[first]], minlength=pairs.n_candidates)
-    return assignment, served, by_site.astype(np.float64)
-
-
-def _capacitated(
-    pairs: ReachPairs,
-    rows: NDArray[np.int64],
-    weights: NDArray[np.float64],
-    sites: NDArray[np.int64],
-    capacity: NDArray[np.float64],
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
-    """Residents to open sites under capacity: the most served, then the shortest walks.
-
-    Two transportation LPs (HiGHS): the first maximises the residents served, the second
-    keeps that number and minimises the resident-metres walked.
-    """
-    assignment = np.full(pairs.n_demand, -1, dtype=np.int64)
-    r, c, d = _open_pairs(pairs, rows, sites)
-    if r.size == 0:
-        return assignment, np.zeros(pairs.n_demand), np.zeros(pairs.n_candidates)
-    ur, ri = np.unique(r, return_inverse=True)
-    uc, ci = np.unique(c, return_inverse=True)
-    e = np.arange(r.size)
-    a_ub = sparse.vstack(
-        [
-            sparse.csr_array((np.ones(r.size), (ri, e)), shape=(ur.size, r.size)),
-            sparse.csr_array((np.ones(r.size), (ci, e)), shape=(uc.size, r.size)),
-        ],
-        format="csr",
-    )
-    b_ub = np.concatenate([weights[ur], capacity[uc]])
-    most = linprog(-np.ones(r.size), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-    floor = -float(most.fun)
-    a_ub = sparse.vstack([a_ub, sparse.csr_array(-np.ones((1, r.size)))], format="csr")
-    near = linprog(d, A_ub=a_ub, b_ub=np.append(b_ub, -floor), bounds=(0, None), method="highs")
-    z = np.asarray(near.x if near.status == 0 else most.x, dtype=np.float64)
-    z[z < _TOL * max(float(weights.max(initial=0.0)), 1.0)] = 0.0
-    served = np.bincount(r, weights=z, minlength=pairs.n_demand).astype(np.float64)
-    order = np.lexsort((c, -z, r))
-    first = np.ones(r.size, dtype=bool)
-    first[1:] = r[order][1:] != r[order][:-1]
-    top = order[first & (z[order] > 0)]
-    assignment[r[top]] = c[top]
-    by_site = np.bincount(c, weights=z, minlength=pairs.n_candidates).astype(np.float64)
-    return assignment, served, by_site

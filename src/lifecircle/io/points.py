@@ -24,6 +24,7 @@ from lifecircle.errors import DataError, NotFoundError, ValidationError
 from lifecircle.io.coords import to_wgs84
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from numpy.typing import NDArray
@@ -235,32 +236,7 @@ def read_points(
     # fail on a mistyped CRS before reading a large file, with to_wgs84's own message
     to_wgs84(np.empty(0), np.empty(0), crs)
     required = REQUIRED_COLUMNS[kind]
-
-    def fail(line: int, problem: str) -> PointsError:
-        return PointsError([f"{path}: line {line}: {problem}"])
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such file") from None
-    except OSError as err:
-        raise PointsError([f"{path}: cannot read the file: {err.strerror}"]) from err
-    text, bad_line = _decode(data)
-    if text is None:
-        raise fail(bad_line, "cannot decode the text as UTF-8, UTF-16 or GBK/GB18030")
-
-    parse_problems: list[tuple[int, str]] = []
-    rows = _rows(text, parse_problems)
-    if parse_problems:
-        raise fail(*parse_problems[0])
-    if not rows:
-        raise fail(1, "file is empty")
-    header_line, header = rows[0]
-    index, header_problem = _header(header, required)
-    if header_problem is not None:
-        raise fail(header_line, header_problem)
-    if len(rows) == 1:
-        raise fail(header_line + 1, "no data rows")
+    header, index, rows = read_csv_table(path, required)
 
     names = {c: header[index[c]].strip() for c in required}
     problems: list[str] = []
@@ -370,3 +346,51 @@ def check_swapped(
             f"with lon and lat exchanged; check the order of the columns in the header"
         )
         raise PointsError([message])
+
+
+def read_csv_table(
+    path: Path, required: Sequence[str]
+) -> tuple[list[str], dict[str, int], list[tuple[int, list[str]]]]:
+    """Decode and split a CSV file with a header naming at least ``required`` columns.
+
+    Returns
+    -------
+    header, index, rows
+        The header fields, the column of each required name (aliases resolved, any
+        case), and every row as ``(line number, fields)``, the header row first.
+
+    Raises
+    ------
+    lifecircle.errors.NotFoundError
+        If ``path`` does not exist.
+    PointsError
+        Naming the file and line: undecodable text, a CSV syntax error, no header, a
+        missing required column, or no data rows.
+
+    """
+
+    def fail(line: int, problem: str) -> PointsError:
+        return PointsError([f"{path}: line {line}: {problem}"])
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such file") from None
+    except OSError as err:
+        raise PointsError([f"{path}: cannot read the file: {err.strerror}"]) from err
+    text, bad_line = _decode(data)
+    if text is None:
+        raise fail(bad_line, "cannot decode the text as UTF-8, UTF-16 or GBK/GB18030")
+    parse_problems: list[tuple[int, str]] = []
+    rows = _rows(text, parse_problems)
+    if parse_problems:
+        raise fail(*parse_problems[0])
+    if not rows:
+        raise fail(1, "file is empty")
+    header_line, header = rows[0]
+    index, header_problem = _header(header, tuple(required))
+    if header_problem is not None:
+        raise fail(header_line, header_problem)
+    if len(rows) == 1:
+        raise fail(header_line + 1, "no data rows")
+    return header, index, rows

@@ -180,7 +180,10 @@ class _Report:
         self.groups = {c["code"]: c["group"] for c in self.cats}
         self.basic_share = float(self.params.get("basic_share", 0.9))
         self.quality_share = float(self.params.get("quality_share", 0.5))
-        self.plan_sites = {s["id"]: s for s in (plan or {}).get("sites") or []}
+        # one location may be chosen for several categories under one id
+        self.plan_sites: dict[str, list[Mapping[str, Any]]] = {}
+        for site in (plan or {}).get("sites") or []:
+            self.plan_sites.setdefault(str(site["id"]), []).append(site)
         self.plan_entries = {e["code"]: e for e in (plan or {}).get("communities") or []}
         self.geoms = {
             c["code"]: _polygonal(c["code"], geometries.get(c["code"]))
@@ -273,7 +276,14 @@ class _Report:
                 for c in dict.fromkeys(order)
                 if c in before or c in after
             ],
-            "sites": [self.plan_sites.get(i, {"id": i}) for i in entry.get("sites") or []],
+            "sites": [
+                site
+                for i in dict.fromkeys(entry.get("sites") or [])
+                for site in self.plan_sites.get(str(i), [{"id": i}])
+                if not entry.get("gaps")
+                or site.get("category", "") in entry["gaps"]
+                or "category" not in site
+            ],
         }
 
     def card(self, index: int, com: Mapping[str, Any]) -> dict[str, Any]:
@@ -361,7 +371,8 @@ class _Report:
                     f"{self.t['newly_covered']}: {_fmt(s.get('newly_covered_population'))}",
                 ],
             }
-            for s in self.plan_sites.values()
+            for same in self.plan_sites.values()
+            for s in same
             if _num(s.get("lon")) and _num(s.get("lat"))
         ]
         return {

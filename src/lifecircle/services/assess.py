@@ -48,7 +48,7 @@ from lifecircle.core.targets import CityFigures, PlanTargets, evaluate_targets
 from lifecircle.errors import ValidationError
 from lifecircle.io.targets import load_targets
 from lifecircle.io.units import name_key
-from lifecircle.services.city_data import CityData, load_city_data
+from lifecircle.services.city_data import CityData, load_compute_store
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_assessment, list_assessments, save_assessment
@@ -580,18 +580,16 @@ def run_assessment(
         The assessment document, ``run.id`` set when stored.
 
     """
-    step = progress or (lambda _: None)
-    started = time.perf_counter()
-    step("loading the city")
-    data = load_city_data(engine=engine, name=name)
-    document = assess(data, params, progress=progress)
-    document["run"]["elapsed_s"] = round(time.perf_counter() - started, 3)
-    if save:
-        step("saving the run")
-        with session_scope(engine) as session:
-            city_id = city_store.get_city(session, name=name).id
-            document["run"]["id"] = save_assessment(session, city_id=city_id, document=document)
-    return document
+    return load_compute_store(
+        engine=engine,
+        name=name,
+        compute=lambda data: assess(data, params, progress=progress),
+        key="run",
+        store=(lambda s, city_id, doc: save_assessment(s, city_id=city_id, document=doc))
+        if save
+        else None,
+        progress=progress,
+    )
 
 
 def stored_assessment(*, engine: Engine, name: str, run_id: int | None = None) -> dict[str, Any]:

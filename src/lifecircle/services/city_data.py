@@ -8,6 +8,7 @@ database ids stay here; the cores see contiguous indices (STYLE.md, habit 2).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,9 +30,12 @@ from lifecircle.store.models import ImportStatus
 from lifecircle.store.places import place_table
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import NDArray
     from shapely.geometry.base import BaseGeometry
     from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
     from lifecircle.core.categories import Taxonomy
     from lifecircle.core.network import WalkNetwork
@@ -244,3 +248,31 @@ def load_city_data(*, engine: Engine, name: str) -> CityData:
         places=places,
         versions=_versions(engine, city_id, network_path),
     )
+
+
+def load_compute_store(
+    *,
+    engine: Engine,
+    name: str,
+    compute: Callable[[CityData], dict[str, Any]],
+    key: str,
+    store: Callable[[Session, int, dict[str, Any]], int] | None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Load a city, compute a document from it and store it (the run use cases' shape).
+
+    ``document[key]["elapsed_s"]`` becomes the time from loading to the result, and
+    ``document[key]["id"]`` the id ``store(session, city_id, document)`` returns (left
+    as computed when ``store`` is None).
+    """
+    step = progress or (lambda _: None)
+    started = time.perf_counter()
+    step("loading the city")
+    document = compute(load_city_data(engine=engine, name=name))
+    document[key]["elapsed_s"] = round(time.perf_counter() - started, 3)
+    if store is not None:
+        step(f"saving the {key}")
+        with session_scope(engine) as session:
+            city_id = city_store.get_city(session, name=name).id
+            document[key]["id"] = store(session, city_id, document)
+    return document

@@ -1,0 +1,184 @@
+"""``lifecircle plan``: where to open new places so residents reach what they lack."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from lifecircle.cli.city import _database
+from lifecircle.cli.progress import step_progress
+from lifecircle.core.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
+
+out = Console()
+err = Console(stderr=True)
+
+SHOWN_COMMUNITIES = 3
+"""Communities listed per site in the table (``--json`` gives all)."""
+
+
+class PlanMode(enum.StrEnum):
+    """What ``plan`` optimises."""
+
+    COVER = "cover"
+    MAX = "max"
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+
+
+def _codes(values: list[str]) -> tuple[str, ...]:
+    """Category codes from repeated and comma-separated ``--category`` values."""
+    return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
+
+
+def plan_cmd(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="City name.")],
+    category: Annotated[
+        list[str],
+        typer.Option(
+            "--category",
+            help="Category code to plan for (repeatable, or comma-separated); a group name "
+            "(basic, quality) plans each of its categories.",
+        ),
+    ],
+    community: Annotated[
+        str | None, typer.Option(help="Plan for this community code only (default: all).")
+    ] = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option(help="CSV of available shop units id,lon,lat[,rent] (default: streets)."),
+    ] = None,
+    mode: Annotated[
+        PlanMode, typer.Option(help="cover: fewest places; max: the best --k places.")
+    ] = PlanMode.COVER,
+    k: Annotated[
+        int | None, typer.Option("--k", help="max: places to open per category.", min=1)
+    ] = None,
+    share: Annotated[
+        float,
+        typer.Option(help="cover: share of residents to reach, existing places counted."),
+    ] = 1.0,
+    capacity: Annotated[
+        float | None, typer.Option(help="max: residents one new place can serve.")
+    ] = None,
+    minutes: Annotated[
+        float, typer.Option(help="Walking time limit in minutes.", min=0, max=240)
+    ] = DEFAULT_MINUTES,
+    speed_kmh: Annotated[float, typer.Option(help="Walking speed in km/h.")] = WALK_SPEED_KMH,
+    spacing_m: Annotated[
+        float, typer.Option(help="Distance between street candidates, metres.")
+    ] = 100.0,
+    crs: Annotated[
+        str, typer.Option(help="CRS of the --candidates file: wgs84, gcj02 or bd09.")
+    ] = "wgs84",
+    max_snap_m: Annotated[
+        float, typer.Option(help="Leave out points farther than this from every street.")
+    ] = MAX_SNAP_M,
+    time_limit_s: Annotated[
+        float, typer.Option(help="Time limit of each exact solve, seconds.")
+    ] = 60.0,
+    no_save: Annotated[bool, typer.Option("--no-save", help="Do not store the plan.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Plan new places (一圈一策): the fewest that close the gaps, or the best k.
+
+    Residents already within the walking limit of a place of the category count as
+    covered; candidates are points along the streets (or the units of --candidates).
+    Solved exactly with HiGHS, or greedily with a proven bound on large instances.
+    """
+    from lifecircle.services.plan import PlanParams, run_plan  # noqa: PLC0415
+
+    params = PlanParams(
+        categories=_codes(category),
+        community=community,
+        mode=mode.value,
+        k=k,
+        share=share,
+        capacity=capacity,
+        minutes=minutes,
+        speed_kmh=speed_kmh,
+        spacing_m=spacing_m,
+        candidates=candidates,
+        candidates_crs=crs,
+        max_snap_m=max_snap_m,
+        time_limit_s=time_limit_s,
+    )
+    with _database() as (engine, _), step_progress(err, "planning", enabled=not as_json) as step:
+        document = run_plan(
+            engine=engine, name=name, params=params, save=not no_save, progress=step
+        )
+    if as_json:
+        _emit_json(document)
+        return
+    _print_plan(document)
+
+
+def _print_plan(doc: dict[str, Any]) -> None:
+    info, p = doc["plan"], doc["plan"]["parameters"]
+    area = f"community {p['community']}" if p["community"] else "every community"
+    what = "fewest places" if p["mode"] == "cover" else f"best {p['k']} places"
+    out.print(
+        f"[bold]{escape(info['city'])}[/]: {what} for {area}, within {p['minutes']:g} min "
+        f"at {p['speed_kmh']:g} km/h ({p['limit_m']:,.0f} m); candidates: "
+        f"{escape(str(p['candidates']))}"
+    )
+    names = {row["category"]: row["name_zh"] for row in doc["categories"]}
+    sites = Table(title="新增网点 New sites")
+    for col in ("#", "category", "id", "lon", "lat", "newly covered", "communities", "rent"):
+        sites.add_column(col, justify="right" if col in {"#", "newly covered", "rent"} else "left")
+    for s in doc["sites"]:
+        shown = s["communities"][:SHOWN_COMMUNITIES]
+        more = len(s["communities"]) - len(shown)
+        sites.add_row(
+            str(s["rank"]),
+            escape(names.get(s["category"], s["category"])),
+            escape(s["id"]),
+            f"{s['lon']:.6f}",
+            f"{s['lat']:.6f}",
+            f"{s['newly_covered_population']:,.0f}",
+            escape(", ".join(shown)) + (f" +{more}" if more else ""),
+            "-" if s["rent"] is None else f"{s['rent']:,.0f}",
+        )
+    if doc["sites"]:
+        out.print(sites)
+    else:
+        out.print("no new site is needed")
+    summary = Table(title="按业态 Per category")
+    for col in ("category", "sites", "before", "after", "unreachable", "solver", "gap"):
+        summary.add_column(col, justify="left" if col in {"category", "solver"} else "right")
+    for row in doc["categories"]:
+        total = row["total_population"] or 1.0
+        gap = "optimal" if row["optimal"] else ("?" if row["gap"] is None else f"{row['gap']:.1%}")
+        summary.add_row(
+            escape(f"{row['name_zh']} {row['category']}"),
+            f"{row['sites']:,}",
+            f"{row['before_population'] / total:.1%}",
+            f"{row['covered_population'] / total:.1%}",
+            f"{row['unreachable_population']:,.0f}",
+            row["solver"],
+            gap,
+        )
+    out.print(summary)
+    for row in doc["categories"]:
+        if row["note"]:
+            err.print(f"[yellow]{escape(row['category'])}: {escape(row['note'])}[/]")
+    left_out = doc["candidates"]["left_out"]
+    if left_out:
+        err.print(
+            f"[yellow]left out {len(left_out)} candidate(s):[/] "
+            + ", ".join(
+                escape(f"{c['id']} (line {c['line']}): {c['problem']}") for c in left_out[:10]
+            )
+            + (" …" if len(left_out) > 10 else "")
+        )
+    stored = f"stored as plan {info['id']}" if info["id"] is not None else "not stored"
+    out.print(f"{len(doc['communities']):,} communities in the 一圈一策 sheet (--json); {stored}")
