@@ -24,6 +24,7 @@ from lifecircle.core.locate import LSCP, MCLP, milp_solver
 from lifecircle.core.snap import Snapped, snap_points
 from lifecircle.errors import DataError, InfeasibleError, NotFoundError, ValidationError
 from lifecircle.services.candidates import (
+    near_demand,
     network_candidates,
     pairs_within,
     undominated,
@@ -484,7 +485,7 @@ def test_progress_reports_each_step(data):
     plan(
         data, PlanParams(categories=("laundry", "pharmacy"), mode="max", k=1), progress=steps.append
     )
-    assert steps[0] == "attaching residents and places to the streets"
+    assert steps[0] == "attaching residents to the streets"
     assert "laundry: choosing the sites" in steps
     assert "pharmacy: walks from the candidates" in steps
     assert steps[-1] == "the plan document"
@@ -511,3 +512,27 @@ def test_stored_round_trip(engine: Engine, tmp_path: Path):
     assert unsaved["sites"] == first["sites"]
     with pytest.raises(NotFoundError, match="no city named 'atlantis'"):
         run_plan(engine=engine, name="atlantis", params=params)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_near_demand_keeps_every_candidate_within_reach(data, seed):
+    """The catchment prefilter is a superset of the exact within-limit candidates."""
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(data.homes.lon.size, size=25, replace=False)
+    homes = snap_points(data.net, data.homes.lon[pick], data.homes.lat[pick])
+    cands = network_candidates(data.net, spacing_m=80.0)
+    limit = 600.0
+    graph = insert_points(data.net, Snapped.concat([homes, cands.snapped]))
+    n = len(homes)
+    exact = within(
+        graph.net,
+        seed_node=graph.node[:n].astype(np.int64),
+        seed_offset_m=graph.offset_m[:n],
+        node=graph.node[n:].astype(np.int64),
+        offset_m=graph.offset_m[n:],
+        limit_m=limit,
+    )
+    kept = set(near_demand(data.net, cands, homes, limit).ids)
+    must = {cands.ids[i] for i in np.flatnonzero(exact)}
+    assert must <= kept
+    assert len(kept) < len(cands)  # and it does filter

@@ -12,7 +12,7 @@ from a dense homes x candidates matrix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -372,3 +372,39 @@ def undominated(
     reaches = group_of >= 0
     dominators = np.where(reaches, rank + above[np.maximum(group_of, 0)], copies)
     return np.flatnonzero(reaches & (dominators < copies)).astype(np.int64)
+
+
+def near_demand(net: WalkNetwork, cands: Candidates, homes: Snapped, limit_m: float) -> Candidates:
+    """The candidates that may lie within ``limit_m`` of a home (a superset, never fewer).
+
+    One multi-source search on the network from both ends of each home's segment bounds
+    the walk to every candidate through its own segment's ends; candidates on a segment
+    with a home are kept whatever that bound says (the walk along one segment needs no
+    node). A city-wide candidate set shrinks to the homes' catchment before any point is
+    inserted into the network.
+    """
+    ok = np.flatnonzero(homes.ok)
+    if ok.size == 0 or len(cands) == 0:
+        return replace(cands, **_subset(cands, np.zeros(0, dtype=np.int64)))
+    seg = homes.seg[ok]
+    seeds = np.concatenate([net.seg_u[seg], net.seg_v[seg]]).astype(np.int64)
+    first = np.concatenate(
+        [homes.offset_m[ok] + homes.to_u_m[ok], homes.offset_m[ok] + homes.to_v_m[ok]]
+    )
+    reached, metres = Router(net).search(seeds, first, limit_m)
+    dist = np.full(net.n_nodes, np.inf)
+    dist[reached] = metres
+    c = cands.snapped
+    via = np.minimum(dist[net.seg_u[c.seg]] + c.to_u_m, dist[net.seg_v[c.seg]] + c.to_v_m)
+    keep = np.flatnonzero((via + c.offset_m <= limit_m) | np.isin(c.seg, seg))
+    return replace(cands, **_subset(cands, keep))
+
+
+def _subset(cands: Candidates, keep: NDArray[np.int64]) -> dict[str, Any]:
+    return {
+        "ids": tuple(cands.ids[i] for i in keep),
+        "lon": cands.lon[keep],
+        "lat": cands.lat[keep],
+        "rent": cands.rent[keep],
+        "snapped": cands.snapped.take(keep),
+    }

@@ -47,6 +47,7 @@ from lifecircle.errors import DataError, InfeasibleError, NotFoundError, Validat
 from lifecircle.services.candidates import (
     Candidates,
     file_candidates,
+    near_demand,
     network_candidates,
     pairs_within,
     undominated,
@@ -233,16 +234,19 @@ def _area(data: CityData, community: str | None) -> NDArray[np.int64]:
 
 
 def _existing(
-    data: CityData, homes: Snapped, places: Snapped, cols: list[int], limit_m: float
+    data: CityData, homes: Snapped, cols: list[int], limit_m: float, max_snap_m: float
 ) -> NDArray[np.bool_]:
     """Per home and planned category: an existing place lies within the limit."""
     column = np.full(len(data.categories), -1)
     column[cols] = np.arange(len(cols))
     pair = np.flatnonzero(column[data.places.pair_category] >= 0)
+    rows = data.places.pair_place[pair]  # only the places of the planned categories
     result = accessibility(
         data.net,
         origins=homes,
-        places=places.take(data.places.pair_place[pair]),
+        places=snap_points(
+            data.net, data.places.lon[rows], data.places.lat[rows], max_snap_m=max_snap_m
+        ),
         place_category=column[data.places.pair_category[pair]],
         categories=[data.categories[c] for c in cols],
         limit_m=limit_m,
@@ -469,15 +473,16 @@ def plan(
     homes = _area(data, params.community)
     weight = data.homes.weight[homes]
     zone = data.homes.zone[homes]
-    step("attaching residents and places to the streets")
+    step("attaching residents to the streets")
     h_snap = snap_points(
         data.net, data.homes.lon[homes], data.homes.lat[homes], max_snap_m=params.max_snap_m
     )
-    p_snap = snap_points(data.net, data.places.lon, data.places.lat, max_snap_m=params.max_snap_m)
     step("walks to the existing places")
-    covered0 = _existing(data, h_snap, p_snap, cols, params.limit_m)
+    covered0 = _existing(data, h_snap, cols, params.limit_m, params.max_snap_m)
     step("candidate sites")
     cands = _candidates(data, params)
+    demand = ~covered0.all(axis=1)  # homes some planned category does not reach yet
+    cands = near_demand(data.net, cands, h_snap.take(np.flatnonzero(demand)), params.limit_m)
     graph = insert_points(data.net, Snapped.concat([h_snap, cands.snapped]))
     n = homes.size
     home = (graph.node[:n].astype(np.int64), graph.offset_m[:n])
