@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 
@@ -19,6 +19,17 @@ if TYPE_CHECKING:
 
 def _when(text: str | None) -> datetime:
     return utc_now() if not text else datetime.fromisoformat(text)
+
+
+_Run = TypeVar("_Run", AssessmentRun, PlanRun)
+
+
+def _pick(session: Session, model: type[_Run], *, city_id: int, run_id: int | None) -> _Run | None:
+    """A city's run of ``model`` by id, or its latest (by time, then id) when ``run_id`` is None."""
+    query = select(model).where(model.city_id == city_id)
+    if run_id is not None:
+        return session.scalars(query.where(model.id == run_id)).first()
+    return session.scalars(query.order_by(model.created_at.desc(), model.id.desc())).first()
 
 
 def save_assessment(session: Session, *, city_id: int, document: Mapping[str, Any]) -> int:
@@ -91,17 +102,13 @@ def get_assessment(
         If the city has no such run (or none at all).
 
     """
-    query = select(AssessmentRun).where(AssessmentRun.city_id == city_id)
-    if run_id is None:
-        run = session.scalars(
-            query.order_by(AssessmentRun.created_at.desc(), AssessmentRun.id.desc()).limit(1)
-        ).first()
-        if run is None:
-            raise NotFoundError(f"city {city!r} has no assessment run yet: run `lifecircle assess`")
-    else:
-        run = session.scalars(query.where(AssessmentRun.id == run_id)).first()
-        if run is None:
-            raise NotFoundError(f"city {city!r} has no assessment run {run_id}")
+    run = _pick(session, AssessmentRun, city_id=city_id, run_id=run_id)
+    if run is None:
+        raise NotFoundError(
+            f"city {city!r} has no assessment run {run_id}"
+            if run_id is not None
+            else f"city {city!r} has no assessment run yet: run `lifecircle assess`"
+        )
     return _document(session, run, city)
 
 
@@ -164,13 +171,11 @@ def get_plan(
         If the city has no such plan (or none at all).
 
     """
-    query = select(PlanRun).where(PlanRun.city_id == city_id)
-    if plan_id is None:
-        plan = session.scalars(query.order_by(PlanRun.created_at.desc(), PlanRun.id.desc())).first()
-        if plan is None:
-            raise NotFoundError(f"city {city!r} has no plan yet: run `lifecircle plan`")
-    else:
-        plan = session.scalars(query.where(PlanRun.id == plan_id)).first()
-        if plan is None:
-            raise NotFoundError(f"city {city!r} has no plan {plan_id}")
+    plan = _pick(session, PlanRun, city_id=city_id, run_id=plan_id)
+    if plan is None:
+        raise NotFoundError(
+            f"city {city!r} has no plan {plan_id}"
+            if plan_id is not None
+            else f"city {city!r} has no plan yet: run `lifecircle plan`"
+        )
     return dict(plan.document)
