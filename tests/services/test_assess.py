@@ -15,6 +15,7 @@ import pytest
 
 from lifecircle.core.impedance import metres_from_minutes
 from lifecircle.errors import DataError, NotFoundError, ValidationError
+from lifecircle.io.communities import communities_from_file
 from lifecircle.io.targets import load_targets
 from lifecircle.services.assess import (
     AssessParams,
@@ -26,10 +27,11 @@ from lifecircle.services.assess import (
     walks,
 )
 from lifecircle.services.city import create_city
-from lifecircle.services.city_data import Units, load_city_data
+from lifecircle.services.city_data import Units, load_city_data, units_from_records
 from lifecircle.services.compare import compare_runs
 from lifecircle.services.whatif import Change, apply_change, what_if
 from lifecircle.store.migrate import open_database
+from tests.conftest import SHARED, require
 from tests.services.futian import EAST_GAPS, NOWHERE, make_futian_city
 from tests.store import conftest as store_conftest
 
@@ -293,3 +295,22 @@ def test_a_city_without_data_says_what_to_import(engine: Engine) -> None:
 def test_units_length(data: CityData) -> None:
     assert len(data.units) == len(data.units.codes)
     assert isinstance(data.units, Units)
+
+
+def test_the_30_pilots_among_the_real_nbs_communities(data: CityData) -> None:
+    """The plan's pilots matched against Shenzhen's 788 NBS 居委会 (../shared/data).
+
+    24 are found, each once: 海滨社区 exists in three districts and 凤凰社区 in five, the
+    街道 and 区 decide. 万科云城 and 缤纷商业街 are commercial areas, not 社区; NBS
+    lists 凤凰社区 of 平湖街道 as 凤凰社区平湖墟居民委员会, and no 民新, 景龙 or 民治
+    in those 街道: those need a 社区 ↔ 居委会 mapping (`city import --mapping`).
+    """
+    path = require(SHARED / "data" / "shenzhen_admin_codes_nbs" / "shenzhen_communities.csv")
+    records = list(communities_from_file(path).records)
+    units = units_from_records([r for r in records if r.level == "community"])
+    assert len(units) == 788
+    found = _match_pilots(replace(data, units=units), load_targets())
+    assert set(range(1, 31)) - set(found) == {7, 8, 21, 22, 23, 24}
+    assert len(set(found.values())) == 24
+    assert units.codes[found[1]] == "440304001026"  # 巴登社区, 南园街道, 福田区
+    assert units.codes[found[3]] == "440304004031"  # 海滨社区 of 福田街道, not 蛇口 or 新安
