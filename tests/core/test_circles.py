@@ -112,6 +112,10 @@ def test_footprint():
     assert v.evidence["footprint"] == 1
     assert v.evidence["footprint_places"] == 6
     assert "footprint #1" in v.rule
+    named = circle_type(
+        x=GRID_X, y=GRID_Y, footprints=[other, mall], footprint_names=["A", "万象城"], rules=rules
+    )
+    assert "inside footprint 万象城" in named.rule
     # the boundary counts as inside
     edge = box(0.0, 0.0, 400.0, 800.0)
     assert circle_type(x=GRID_X, y=GRID_Y, footprints=[edge], rules=rules).value == "clustered"

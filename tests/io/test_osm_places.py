@@ -20,6 +20,7 @@ from lifecircle.io.osm_places import (
     MIN_RESIDENTIAL_SHARE,
     OSM_REPORT_KEYS,
     HomesTable,
+    centres_from_osm,
     homes_from_osm,
     places_from_osm,
 )
@@ -298,3 +299,20 @@ def test_helsinki_opening_hours(helsinki_places: PlaceImport) -> None:
     assert all(
         p.opening_hours_weekly is None for p in helsinki_places.records if not p.opening_hours
     )
+
+
+def test_helsinki_centres() -> None:
+    """Malls, department stores and the market hall, as outlines (the 集聚式 footprints)."""
+    centres = centres_from_osm(require(HELSINKI_PBF))
+    names = {c.name: c.kind for c in centres}
+    assert names == {
+        "Kauppakeskus Kluuvi": "shop=mall",
+        "Forum": "shop=mall",
+        "Kauppakeskus Citycenter": "shop=mall",
+        "Sokos": "shop=department_store",
+        "Stockmann": "shop=department_store",
+        "老农贸市场": "amenity=marketplace",  # Vanha kauppahalli, by its name:zh
+    }
+    for c in centres:
+        assert c.geometry.is_valid
+        assert 1e-7 < c.geometry.area < 1e-4  # a building, not a district (degrees²)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
+import shapely
 
+from lifecircle.config import Settings
 from lifecircle.core.impedance import metres_from_minutes
 from lifecircle.errors import DataError, NotFoundError, ValidationError
 from lifecircle.io.communities import communities_from_file
@@ -28,10 +30,14 @@ from lifecircle.services.assess import (
 )
 from lifecircle.services.city import create_city
 from lifecircle.services.city_data import Units, load_city_data, units_from_records
+from lifecircle.services.city_places import import_places
 from lifecircle.services.compare import compare_runs
 from lifecircle.services.whatif import Change, apply_change, what_if
+from lifecircle.store import cities as city_store
+from lifecircle.store.centres import list_centres
+from lifecircle.store.db import session_scope
 from lifecircle.store.migrate import open_database
-from tests.conftest import SHARED, require
+from tests.conftest import HELSINKI_PBF, SHARED, require
 from tests.services.futian import EAST_GAPS, NOWHERE, make_futian_city
 from tests.store import conftest as store_conftest
 
@@ -314,3 +320,43 @@ def test_the_30_pilots_among_the_real_nbs_communities(data: CityData) -> None:
     assert len(set(found.values())) == 24
     assert units.codes[found[1]] == "440304001026"  # 巴登社区, 南园街道, 福田区
     assert units.codes[found[3]] == "440304004031"  # 海滨社区 of 福田街道, not 蛇口 or 新安
+
+
+def test_a_mall_footprint_makes_a_community_clustered(data: CityData) -> None:
+    """A (made-up) mall outline around most of a community's basic places decides 集聚式."""
+    doc = by_code(assess(data))
+    basic = np.flatnonzero(np.asarray(data.groups) == "basic")
+    is_basic = np.isin(data.places.pair_category, basic)
+    counts = np.bincount(data.places.zone[data.places.pair_place[is_basic]].clip(0))
+    k = int(np.argmax(counts))
+    rows = np.unique(
+        data.places.pair_place[is_basic & (data.places.zone[data.places.pair_place] == k)]
+    )
+    mall = shapely.convex_hull(
+        shapely.multipoints(np.column_stack([data.places.lon[rows], data.places.lat[rows]]))
+    ).buffer(1e-5)
+    with_mall = replace(data, centres=(mall,), centre_names=("合成万象城",))
+    after = by_code(assess(with_mall))[data.units.codes[k]]
+    assert after["circle_type"] == "clustered"
+    assert "inside footprint 合成万象城" in after["circle_type_rule"]
+    before = doc[data.units.codes[k]]
+    assert "footprint" not in before["circle_type_rule"]
+
+
+def test_osm_import_stores_the_centres(engine: Engine, tmp_path: Path) -> None:
+    """On SQLite and PostgreSQL: malls come with an OSM file's places, replaced on re-import."""
+    create_city(engine=engine, name="hel")
+    settings = Settings(data_dir=tmp_path)
+    for _ in range(2):
+        out = import_places(
+            engine=engine, settings=settings, name="hel", path=require(HELSINKI_PBF)
+        )
+        assert out.details["centres"] == 6
+    with session_scope(engine) as session:
+        stored = list_centres(session, city_id=city_store.get_city(session, name="hel").id)
+    assert len(stored) == 6
+    assert {kind for _, kind, _ in stored} == {
+        "shop=mall",
+        "shop=department_store",
+        "amenity=marketplace",
+    }

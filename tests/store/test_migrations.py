@@ -38,6 +38,7 @@ TABLES = {
     "assessment_runs",
     "assessment_communities",
     "plan_runs",
+    "centres",
 }
 
 

@@ -151,6 +151,7 @@ def circle_type(
     x: ArrayLike,
     y: ArrayLike,
     footprints: Sequence[BaseGeometry] = (),
+    footprint_names: Sequence[str] = (),
     street: ArrayLike | None = None,
     rules: CircleRules | None = None,
 ) -> Verdict:
@@ -163,6 +164,8 @@ def circle_type(
         Places with a non-finite coordinate are left out.
     footprints
         Mall or centre polygons in the same CRS.
+    footprint_names
+        Their names, for the rule text (default ``#index``).
     street
         Street id per place (the network segment or way it snapped to); negative for
         none. Without it the street rule is skipped.
@@ -194,7 +197,9 @@ def circle_type(
         best = int(np.argmax(inside))
         held = inside[best]
         evidence |= {"footprint": best, "footprint_places": held}
-        text = f"{held} of {n} basic places ({_pct(held / n)}) lie inside footprint #{best}"
+        label = footprint_names[best] if best < len(footprint_names) else ""
+        where = f"footprint {label}" if label else f"footprint #{best}"
+        text = f"{held} of {n} basic places ({_pct(held / n)}) lie inside {where}"
         if _reaches(held, n, rules.cluster_share):
             return _verdict("clustered", f"{text} (≥ {_pct(rules.cluster_share)})", evidence)
         why.append(f"{text} (< {_pct(rules.cluster_share)})")

@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -450,3 +451,37 @@ def _address(tags: dict[str, str]) -> str:
         return tags["addr:full"].strip()
     parts = ("addr:province", "addr:city", "addr:district", "addr:street", "addr:housenumber")
     return "".join(tags[k].strip() for k in parts if k in tags)
+
+
+CENTRE_TAGS = MappingProxyType(
+    {"shop": frozenset({"mall", "department_store"}), "amenity": frozenset({"marketplace"})}
+)
+"""Areas taken for malls and centres: the footprints of the 集聚式 circle-type rule."""
+
+
+@dataclass(frozen=True)
+class Centre:
+    """A mall, department store or market hall outline (WGS-84)."""
+
+    source_id: str
+    name: str
+    kind: str
+    geometry: Polygon | MultiPolygon
+
+
+def centres_from_osm(path: Path | str, *, file_format: str | None = None) -> list[Centre]:
+    """The mall and centre outlines of an OpenStreetMap file (see :data:`CENTRE_TAGS`).
+
+    Points and outlines the extract cut are left out: a footprint needs its area.
+    """
+    centres = []
+    for feature in _scan(path, keys=frozenset(CENTRE_TAGS), file_format=file_format):
+        kind = next(
+            (f"{k}={feature.tags[k]}" for k, v in CENTRE_TAGS.items() if feature.tags.get(k) in v),
+            None,
+        )
+        if kind is None or feature.kind != "area" or feature.geom is None:
+            continue
+        name = feature.tags.get("name:zh") or feature.tags.get("name") or ""
+        centres.append(Centre(feature.id, name, kind, feature.geom))
+    return centres

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import shapely
 
 from lifecircle import __version__
 from lifecircle.core.access import AccessResult, accessibility
@@ -253,10 +254,31 @@ def _circle_types(
     order = np.flatnonzero(is_basic & (zone >= 0))
     order = order[np.argsort(zone[order], kind="stable")]
     bounds = np.searchsorted(zone[order], np.arange(len(data.units) + 1))
+    proj = data.net.projection()
+
+    def forward(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.column_stack(proj.forward(xy[:, 0], xy[:, 1]))
+
+    footprints = np.array([shapely.transform(c, forward) for c in data.centres], dtype=object)
+    tree = shapely.STRtree(footprints)
+    names = data.centre_names if len(data.centre_names) == footprints.size else ()
     verdicts = []
     for k in range(len(data.units)):
         idx = order[bounds[k] : bounds[k + 1]]
-        verdicts.append(circle_type(x=x[idx], y=y[idx], street=street[idx], rules=params.circles))
+        near = np.zeros(0, dtype=np.int64)
+        if idx.size and footprints.size:
+            box = shapely.box(x[idx].min(), y[idx].min(), x[idx].max(), y[idx].max())
+            near = np.sort(tree.query(box))
+        verdicts.append(
+            circle_type(
+                x=x[idx],
+                y=y[idx],
+                footprints=list(footprints[near]),
+                footprint_names=[names[i] for i in near] if names else (),
+                street=street[idx],
+                rules=params.circles,
+            )
+        )
     return verdicts
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import shapely
 
 from lifecircle.core.opening_hours import is_open_24h
 from lifecircle.core.zones import assign_points
@@ -23,6 +24,7 @@ from lifecircle.io.taxonomy import load_taxonomy
 from lifecircle.services.city import drawn_units, stored_units
 from lifecircle.services.import_runs import sha256_of
 from lifecircle.store import cities as city_store
+from lifecircle.store.centres import list_centres
 from lifecircle.store.communities import latest_population_method, population_points
 from lifecircle.store.db import session_scope
 from lifecircle.store.imports import list_import_runs
@@ -104,6 +106,9 @@ class CityData:
     homes: Homes
     places: Places
     versions: dict[str, Any] = field(default_factory=dict)
+    centres: tuple[BaseGeometry, ...] = ()
+    """Mall and market-hall outlines (WGS-84): the footprints of the 集聚式 rule."""
+    centre_names: tuple[str, ...] = ()
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -187,6 +192,7 @@ def load_city_data(*, engine: Engine, name: str) -> CityData:
         method = latest_population_method(session, city_id=city_id)
         homes = [] if method is None else population_points(session, city_id=city_id, method=method)
         place_rows, pairs = place_table(session, city_id=city_id)
+        stored_centres = list_centres(session, city_id=city_id)
     if network_path is None or not Path(network_path).is_file():
         raise DataError(
             f"city {name!r} has no walking network"
@@ -247,6 +253,8 @@ def load_city_data(*, engine: Engine, name: str) -> CityData:
         ),
         places=places,
         versions=_versions(engine, city_id, network_path),
+        centres=tuple(shapely.from_wkb(c[2]) for c in stored_centres),
+        centre_names=tuple(c[0] or c[1] for c in stored_centres),
     )
 
 

@@ -12,10 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shapely
+
 from lifecircle.core.dedupe import WITHIN_M, find_duplicates
 from lifecircle.errors import ValidationError
 from lifecircle.io.netfile import load_network
-from lifecircle.io.osm_places import places_from_osm
+from lifecircle.io.osm_places import centres_from_osm, places_from_osm
 from lifecircle.io.taxonomy import load_taxonomy
 from lifecircle.services.city import NETWORK_FILE, city_folder
 from lifecircle.services.import_runs import (
@@ -29,6 +31,7 @@ from lifecircle.services.import_runs import (
     write_rejects,
 )
 from lifecircle.services.networks import build_network_file
+from lifecircle.store.centres import replace_centres
 from lifecircle.store.cities import set_network_path
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import ImportKind
@@ -255,6 +258,7 @@ def import_places(
     )
     with recorded(engine, run):
         imported = _read_places(path, fmt, taxonomy=taxonomy, crs=crs, skip_bad=skip_bad)
+        centres = centres_from_osm(path) if fmt == "osm" else None
         rejects = [store_reject(path, r.ref, r.column, r.problem) for r in imported.rejects]
         with session_scope(engine) as session:
             upsert = upsert_places(
@@ -265,6 +269,15 @@ def import_places(
                 import_run_id=run.id,
             )
             _set_categories(session, city_id, imported.records, upsert.place_ids)
+            if centres is not None:  # malls and market halls: the 集聚式 footprints
+                replace_centres(
+                    session,
+                    city_id=city_id,
+                    source=fmt,
+                    rows=[
+                        (c.source_id, c.name, c.kind, shapely.to_wkb(c.geometry)) for c in centres
+                    ],
+                )
             merged = _merge_duplicates(
                 session,
                 city_id=city_id,
@@ -294,6 +307,7 @@ def import_places(
                     "merged_pairs": merged[:LISTED_MERGES],
                     "report": dict(imported.report),
                     "warnings": len(imported.warnings),
+                    "centres": None if centres is None else len(centres),
                 },
             )
             finish_run(session, outcome, rejects)

@@ -361,3 +361,18 @@ class PlanRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     document: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class Centre(Base):
+    """A mall, department store or market hall outline: a footprint of the 集聚式 rule."""
+
+    __tablename__ = "centres"
+    __table_args__ = (UniqueConstraint("city_id", "source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_LENGTH))
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    geometry: Mapped[bytes] = mapped_column(LargeBinary)
