@@ -162,14 +162,17 @@ def _reverse_catchment(
     return np.unique(np.concatenate(found)).astype(np.int64) if found else np.zeros(0, np.int64)
 
 
-def subset(data: CityData, units: NDArray[np.int64]) -> CityData:
-    """The part of a city made of some units, their residents and their places."""
+def subset(data: CityData, units: NDArray[np.int64]) -> tuple[CityData, NDArray[np.int64]]:
+    """The part of a city made of some units, their residents and all places.
+
+    Returns the part and the rows of ``data.homes`` it keeps, in order.
+    """
     remap = np.full(len(data.units) + 1, -1, dtype=np.int64)  # last slot: zone -1
     remap[units] = np.arange(units.size)
     h_keep = np.flatnonzero(remap[data.homes.zone] >= 0)
     u = data.units
     pick = [int(k) for k in units]
-    return replace(
+    part = replace(
         data,
         units=Units(
             codes=tuple(u.codes[k] for k in pick),
@@ -191,6 +194,20 @@ def subset(data: CityData, units: NDArray[np.int64]) -> CityData:
             zone=np.where(data.places.zone >= 0, remap[data.places.zone], -1),
         ),
     )
+    return part, h_keep
+
+
+def resnapped(before: CityData, after: CityData, p_snap: Snapped, max_snap_m: float) -> Snapped:
+    """``after``'s places snapped, reusing ``p_snap`` (``before``'s) for every unmoved one."""
+    n, lon, lat = len(before.places), after.places.lon, after.places.lat
+    moved = np.flatnonzero((lon[:n] != before.places.lon) | (lat[:n] != before.places.lat))
+    changed = np.concatenate([moved, np.arange(n, lon.size)])
+    if changed.size == 0:
+        return p_snap
+    fresh = snap_points(after.net, lon[changed], lat[changed], max_snap_m=max_snap_m)
+    row = np.arange(lon.size)
+    row[changed] = n + np.arange(changed.size)
+    return Snapped.concat([p_snap, fresh]).take(row)
 
 
 def nearest_metres(
@@ -215,13 +232,11 @@ def nearest_metres(
 
 
 def _scored(
-    part: CityData, params: AssessParams, limit_m: float
-) -> tuple[list[dict[str, Any]], NDArray[np.float64]]:
-    h_snap = snap_points(part.net, part.homes.lon, part.homes.lat, max_snap_m=params.max_snap_m)
-    p_snap = snap_points(part.net, part.places.lon, part.places.lat, max_snap_m=params.max_snap_m)
+    part: CityData, h_snap: Snapped, p_snap: Snapped, params: AssessParams, limit_m: float
+) -> list[dict[str, Any]]:
     metres = nearest_metres(part, h_snap, p_snap, limit_m)
     sc = score(part, metres, p_snap.seg, params, searched_m=limit_m)
-    return community_records(part, sc), sc.coverage.population
+    return community_records(part, sc)
 
 
 def _city(records: list[dict[str, Any]], categories: list[str]) -> dict[str, Any]:
@@ -279,13 +294,17 @@ def what_if(
     zones |= set(zones_of(data.units, lon, lat).tolist())
     units = np.array(sorted(z for z in zones if z >= 0), dtype=np.int64)
     step("re-scoring")
-    before, _ = _scored(subset(data, units), params, limit_m)
-    after, _ = _scored(subset(after_data, units), params, limit_m)
-    stored = {c["code"]: c for c in base["communities"]}
+    # homes and places are snapped once; only the moved or added place again
+    p_snap = snap_points(data.net, data.places.lon, data.places.lat, max_snap_m=params.max_snap_m)
+    part_before, keep = subset(data, units)
+    part_after, _ = subset(after_data, units)
+    h_part = h_snap.take(keep)
+    before = _scored(part_before, h_part, p_snap, params, limit_m)
+    p_after = resnapped(data, after_data, p_snap, params.max_snap_m)
+    after = _scored(part_after, h_part, p_after, params, limit_m)
     cats = list(data.categories)
-    city_after = [stored.get(c["code"], c) for c in base["communities"]]
     changed = {r["code"]: r for r in after}
-    city_after = [changed.get(c["code"], c) for c in city_after]
+    city_after = [changed.get(c["code"], c) for c in base["communities"]]
     versions = {i["kind"]: i.get("sha256") for i in base["run"]["data"].get("imports", [])}
     now = {i["kind"]: i.get("sha256") for i in data.versions.get("imports", [])}
     return {
