@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lifecircle.cli.city import _database
+from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
 from lifecircle.core.circles import CircleRules, GradeRules
 from lifecircle.errors import ValidationError
@@ -24,10 +23,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tab
 
 ASSESS_STEPS = 7
 """Steps :func:`lifecircle.services.assess.run_assessment` reports, for the progress bar."""
-
-
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
 
 
 def _pct(value: float | None) -> str:
@@ -149,7 +144,7 @@ def assess_cmd(
     ):
         document = run_assessment(engine=engine, name=name, params=params, save=save, progress=step)
     if as_json:
-        _emit_json(document)
+        emit_json(document)
         return
     out.print(summary_table(document))
     out.print(targets_table(document))
@@ -162,7 +157,7 @@ def runs_cmd(name: NameArg, as_json: JsonOpt = False) -> None:
     with _database() as (engine, _):
         runs = list_runs(engine=engine, name=name)
     if as_json:
-        _emit_json(runs)
+        emit_json(runs)
         return
     table = Table(title=f"{name}: assessment runs", title_justify="left")
     for col in (
@@ -206,7 +201,7 @@ def compare_cmd(
         b = stored_assessment(engine=engine, name=name, run_id=after)
     diff = compare_runs(a, b)
     if as_json:
-        _emit_json(diff)
+        emit_json(diff)
         return
     runs = diff["runs"]
     out.print(f"[bold]{name}[/]: run {runs['before']['id']} → run {runs['after']['id']}")
@@ -270,7 +265,7 @@ def whatif_cmd(
     with _database() as (engine, _), step_progress(err, f"what-if {name}", total=3) as step:
         result = what_if(engine=engine, name=name, change=change, run_id=run, progress=step)
     if as_json:
-        _emit_json(result)
+        emit_json(result)
         return
     before, after = result["city"]["before"], result["city"]["after"]
     out.print(
@@ -339,7 +334,7 @@ def report_cmd(
             assets_dir=settings.assets_dir,
         )
     if as_json:
-        _emit_json(vars(done))
+        emit_json(vars(done))
         return
     url = Path(done.path).resolve().as_uri()
     out.print(

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lifecircle.cli.output import emit_json
 from lifecircle.errors import LifecircleError, ValidationError
 
 if TYPE_CHECKING:
@@ -55,10 +54,6 @@ class ExportWhat(enum.StrEnum):
 
     PLACES = "places"
     COMMUNITIES = "communities"
-
-
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1, default=str) + "\n")
 
 
 @contextlib.contextmanager
@@ -99,7 +94,7 @@ def create_cmd(
     with _database() as (engine, _):
         city = create_city(engine=engine, name=name, taxonomy=taxonomy, exist_ok=exist_ok)
     if as_json:
-        _emit_json(vars(city))
+        emit_json(vars(city))
         return
     verb = "created" if city.created else "exists already:"
     out.print(f"{verb} city [bold]{escape(city.name)}[/] (taxonomy {escape(city.taxonomy)})")
@@ -113,7 +108,7 @@ def list_cmd(as_json: JsonOpt = False) -> None:
     with _database() as (engine, _):
         cities = list_cities(engine=engine)
     if as_json:
-        _emit_json([vars(c) for c in cities])
+        emit_json([vars(c) for c in cities])
         return
     if not cities:
         out.print("no cities yet: `lifecircle city create NAME`")
@@ -267,12 +262,12 @@ def import_cmd(
                         "run_id": exc.run_id,
                         "problems": list(exc.rejects),
                     }
-                _emit_json(report)
+                emit_json(report)
             else:
                 _print_outcomes(done)
             raise
     if as_json:
-        _emit_json({"city": name, "imported": [o.as_dict() for o in done]})
+        emit_json({"city": name, "imported": [o.as_dict() for o in done]})
         return
     _print_outcomes(done)
     out.print(f"see `lifecircle city info {escape(name)}`")
@@ -327,7 +322,7 @@ def info_cmd(name: NameArg, as_json: JsonOpt = False) -> None:
     with _database() as (engine, _):
         report = city_info(engine=engine, name=name)
     if as_json:
-        _emit_json(_report_json(report))
+        emit_json(_report_json(report))
         return
     _print_report(report)
 
@@ -491,6 +486,6 @@ def export_cmd(
     with _database() as (engine, _):
         result = export(engine=engine, name=name, path=output)
     if as_json:
-        _emit_json(vars(result))
+        emit_json(vars(result))
         return
     out.print(f"wrote {result.rows:,} {what.value} to {escape(result.path)} ({result.format})")

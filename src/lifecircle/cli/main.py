@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ from rich.table import Table
 from lifecircle import __version__
 from lifecircle.cli.assess import assess_cmd, compare_cmd, report_cmd, runs_cmd, whatif_cmd
 from lifecircle.cli.city import city_app
+from lifecircle.cli.output import emit_json
 from lifecircle.cli.places import categories_cmd, places_app
 from lifecircle.cli.plan import plan_cmd
 from lifecircle.cli.progress import stages
@@ -76,10 +76,6 @@ def _status(exc: LifecircleError) -> ExitStatus:
         if isinstance(exc, cls):
             return status
     return ExitStatus.ERROR
-
-
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
 
 
 def _parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -188,7 +184,7 @@ def network_build(
         "notes": list(tab.notes),
     }
     if as_json:
-        _emit_json(info)
+        emit_json(info)
         return
     out.print(
         f"[bold]{output}[/]: {net.n_nodes:,} nodes, {net.n_segments:,} segments, "
@@ -214,7 +210,7 @@ def network_info_cmd(
 
     info = network_info(network)
     if as_json:
-        _emit_json(info)
+        emit_json(info)
         return
     table = Table(show_header=False, box=None)
     for key in (
@@ -272,7 +268,7 @@ def access_cmd(
     summary = access_summary(run)
     left_out = [{"kind": u.kind, "id": u.id, "line": u.line} for u in run.unsnapped]
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "output": str(output),
                 "rows": n_rows,
@@ -356,7 +352,7 @@ def reach_cmd(
     records = reach_records(run)
     if as_json:
         iso = run.result.isochrone
-        _emit_json(
+        emit_json(
             {
                 "origin": [lon, lat],
                 "minutes": minutes,

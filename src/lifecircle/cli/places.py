@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import stages
 
 if TYPE_CHECKING:
@@ -32,10 +31,6 @@ TaxonomyOpt = Annotated[
     str,
     typer.Option("--taxonomy", help="Category profile: shenzhen, mofcom, or a taxonomy CSV file."),
 ]
-
-
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
 
 
 @places_app.command("extract")
@@ -113,7 +108,7 @@ def extract_cmd(
             "broken_areas": hr.broken_areas,
         }
     if as_json:
-        _emit_json(info)
+        emit_json(info)
         return
     _print_counts(tax, counts, title=f"Places in {table.source} ({tax.name} taxonomy)")
     out.print(
@@ -167,7 +162,7 @@ def categories_cmd(
 
     tax = load_taxonomy(taxonomy)
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "taxonomy": tax.name,
                 "categories": [

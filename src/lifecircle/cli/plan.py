@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lifecircle.cli.city import _database
+from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
 from lifecircle.core.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
 
@@ -29,10 +28,6 @@ class PlanMode(enum.StrEnum):
 
     COVER = "cover"
     MAX = "max"
-
-
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
 
 
 def _codes(values: list[str]) -> tuple[str, ...]:
@@ -117,7 +112,7 @@ def plan_cmd(
             engine=engine, name=name, params=params, save=not no_save, progress=step
         )
     if as_json:
-        _emit_json(document)
+        emit_json(document)
         return
     _print_plan(document)
 
