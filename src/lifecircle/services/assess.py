@@ -195,34 +195,19 @@ def walks(data: CityData, params: AssessParams) -> Walks:
     return Walks(access=result, homes=h_snap, places=p_snap, searched_m=searched)
 
 
-def _coverage(data: CityData, w: Walks, params: AssessParams, speed: float) -> CoverageResult:
-    return community_coverage(
-        metres=w.access.metres,
-        weights=data.homes.weight,
-        zone=data.homes.zone,
-        n_zones=len(data.units),
-        categories=data.categories,
-        groups=data.groups,
-        rules=params.rules(),
-        speed_kmh=speed,
-        searched_m=w.searched_m,
-    )
+def _city_shares(cov: CoverageResult) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """City-wide coverage per category and mean minutes of those served, from the units'.
 
-
-def _city_coverage(data: CityData, w: Walks, params: AssessParams, speed: float) -> CoverageResult:
-    """The city as one zone: every resident inside any unit."""
-    return community_coverage(
-        metres=w.access.metres,
-        weights=data.homes.weight,
-        zone=np.where(data.homes.zone >= 0, 0, -1),
-        n_zones=1,
-        categories=data.categories,
-        groups=data.groups,
-        rules=params.rules(),
-        speed_kmh=speed,
-        searched_m=w.searched_m,
-        with_p90=False,
-    )
+    A unit's share times its residents is the residents it serves, so the city's figures
+    are population-weighted sums of the units' and need no second pass over the points.
+    """
+    pop = cov.population
+    served = np.where(pop[:, None] > 0, cov.covered, 0.0) * pop[:, None]
+    total, reached = float(pop.sum()), served.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = reached / total if total > 0 else np.full(reached.shape, np.nan)
+        minutes = np.where(served > 0, cov.mean_minutes * served, 0.0).sum(axis=0) / reached
+    return share, np.where(reached > 0, minutes, np.nan)
 
 
 def _histogram(data: CityData, w: Walks, params: AssessParams) -> dict[str, Any]:
@@ -469,8 +454,8 @@ def assess(
     w = walks(data, params)
     step("coverage and equity")
     sc = score(data, w.access.metres, w.places.seg, params, searched_m=w.searched_m)
-    city_cov = _city_coverage(data, w, params, params.speed)
-    city_old = _city_coverage(data, w, params, ELDERLY_SPEED_KMH)
+    city_share, city_minutes = _city_shares(sc.coverage)
+    city_old, _ = _city_shares(sc.elderly)
     step("circle types and grades")
     pilots = _match_pilots(data, targets)
     communities = community_records(data, sc, pilot_units=set(pilots.values()))
@@ -526,8 +511,8 @@ def assess(
         "communities": n_units,
         "communities_with_residents": int((cov.population > 0).sum()),
         "basic_complete": figures.basic_complete,
-        "coverage": _by_category(cats, city_cov.covered[0]),
-        "minutes_mean": _by_category(cats, city_cov.mean_minutes[0], 2),
+        "coverage": _by_category(cats, city_share),
+        "minutes_mean": _by_category(cats, city_minutes, 2),
         "f15": num(equity.f15_all),
         "gini": num(equity.gini_all),
         "walk_histogram": _histogram(data, w, params),
@@ -542,7 +527,7 @@ def assess(
         "elderly": {
             "speed_kmh": ELDERLY_SPEED_KMH,
             "basic_complete": int(old.basic_complete.sum()),
-            "coverage": _by_category(cats, city_old.covered[0]),
+            "coverage": _by_category(cats, city_old),
             "f15": num(equity_old.f15_all),
         },
         "targets": target_rows,
