@@ -31,3 +31,19 @@ class OptionalDependencyError(LifecircleError, ImportError):
             f"this needs the optional package {package!r}: "
             f"install it with `pip install lifecircle[{extra}]`"
         )
+
+
+class FileAccessError(LifecircleError, OSError):
+    """A file cannot be read or written: permission, disk full, a folder in the way...
+
+    An :class:`OSError` too (``errno`` and ``filename`` are the cause's), so code that
+    falls back on any OS error still does; the message names the file and the problem.
+    """
+
+    def __init__(self, action: str, path: object, cause: OSError) -> None:
+        self.action = action
+        self.reason = cause.strerror or str(cause)
+        super().__init__(cause.errno, self.reason, str(path))
+
+    def __str__(self) -> str:
+        return f"cannot {self.action} {self.filename}: {self.reason}"

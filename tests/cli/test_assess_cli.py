@@ -7,16 +7,14 @@ graph with SYNTHETIC places and residents.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import os
+from pathlib import Path
 
 import pytest
 
 from lifecircle.cli.main import ExitStatus, main
 from lifecircle.store.migrate import open_database
 from tests.services.futian import make_futian_city
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 ISSUE_KEYS = {
     "code", "name", "population", "coverage", "minutes_mean", "minutes_p90",
@@ -128,3 +126,46 @@ def test_report_html_and_exports(
         ExitStatus.INVALID
     )
     assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("mask", "mode"),
+    [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)],
+    ids=["umask-022", "umask-077", "umask-002"],
+)
+@pytest.mark.parametrize("suffix", [".html", ".xlsx", ".geojson", ".gpkg", ".csv"])
+def test_report_files_honour_the_umask(
+    env: str, tmp_path: Path, suffix: str, mask: int, mode: int
+) -> None:
+    assert main(["assess", env, "--json"]) == 0
+    out = tmp_path / "out" / f"report{suffix}"
+    old = os.umask(mask)
+    try:
+        assert main(["report", env, "-o", str(out), "--json"]) == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_size > 0
+    assert oct(out.stat().st_mode & 0o777) == oct(mode)
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left
+
+
+@pytest.mark.parametrize("where", ["sys", "under-a-file"])
+@pytest.mark.parametrize("suffix", [".html", ".xlsx", ".geojson", ".gpkg", ".csv"])
+def test_a_report_that_cannot_be_written_is_one_line(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str, where: str
+) -> None:
+    """Under /sys no one, root included, may create a file; nor under a regular file."""
+    assert main(["assess", env, "--json"]) == 0
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file where the folder should be\n", encoding="utf-8")
+    folder = Path("/sys") if where == "sys" else blocker
+    out = folder / f"lifecircle-test{suffix}"
+    capsys.readouterr()
+    assert main(["report", env, "-o", str(out)]) == ExitStatus.FILE
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"error: cannot write {out}: "), line
+    if where == "under-a-file":
+        assert line == f"error: cannot write {out}: {blocker} is not a folder"
+    assert not [p.name for p in Path("/sys").iterdir() if "lifecircle-test" in p.name]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,8 +18,6 @@ from tests.conftest import DATA, FUTIAN_GRAPHML, HELSINKI_PBF, require
 from tests.store import conftest as store_conftest
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from sqlalchemy.engine import Engine
 
 # the store's fixtures: every test here runs on a SQLite file and on PostgreSQL
@@ -127,6 +126,32 @@ def test_import_a_network_and_places_then_export(
     ]
     problem = fails(capsys, ExitStatus.INVALID, "city", "export", "futian", "places", "-o", "x.txt")
     assert ".csv, .geojson or .gpkg" in problem
+
+
+def test_names_differing_only_in_unsafe_characters_keep_their_own_network(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``a/b``, ``a:b`` and ``a?b`` once shared the folder ``a_b`` and its network file."""
+    sources = {
+        "a/b": DATA / "valid" / "net_tiny.osm",
+        "a:b": DATA / "valid" / "net_tiny.graphml",
+        "a?b": DATA / "valid" / "net_tiny_overpass.json",
+        "a_b": DATA / "valid" / "net_tiny_overpass_geom.json",
+    }
+    for name, source in sources.items():
+        assert main(["city", "create", name]) == 0
+        assert main(["city", "import", name, "--network", str(source)]) == 0
+    folders = set()
+    for name, source in sources.items():
+        info = run_json(capsys, "city", "info", name)
+        assert info["network_exists"] is True
+        network = run_json(capsys, "network", "info", info["network_path"])
+        assert network["source"].startswith(f"{source.name} ("), (name, network["source"])
+        folder = Path(info["network_path"]).parent
+        assert folder.parent == (workdir / "data" / "cities").resolve()
+        folders.add(folder.name)
+    assert len(folders) == len(sources)
+    assert "a_b" in folders  # a name that is a safe folder name keeps it
 
 
 @pytest.mark.slow

@@ -35,6 +35,7 @@ from lifecircle.io.network_file import read_network_tables
 from lifecircle.io.osm import boundary_from_geojson, tables_from_osm
 from lifecircle.io.overpass import tables_from_overpass
 from lifecircle.io.walkable import NOT_WALKABLE_HIGHWAYS, is_walkable
+from tests.conftest import FUTIAN_GRAPHML, HELSINKI_PBF, require
 
 if TYPE_CHECKING:
     from lifecircle.io.schema import NetworkTables
@@ -42,9 +43,9 @@ if TYPE_CHECKING:
 DATA = Path(__file__).resolve().parents[1] / "data"
 VALID = DATA / "valid"
 INVALID = DATA / "invalid"
-SHARED = Path("/work/shared/data")
-HELSINKI = SHARED / "helsinki_osm_pbf" / "Helsinki.osm.pbf"
-FUTIAN = SHARED / "shenzhen_futian_walk_graph" / "futian_shatou_xiangmihu_walk.graphml"
+# shared real data (../shared/data): a missing file fails the test, it is never skipped
+HELSINKI = HELSINKI_PBF
+FUTIAN = FUTIAN_GRAPHML
 # documented in the PROVENANCE.md files next to the data
 HELSINKI_BBOX = (24.9352, 60.1642, 24.9534, 60.1791)
 HELSINKI_HIGHWAY_WAYS = 2650
@@ -54,9 +55,6 @@ FUTIAN_EDGES = 4009
 
 TINY_SEGMENTS = {(1, 2), (2, 3), (3, 5), (5, 6), (6, 7), (7, 8)}
 TINY_NOTE = "1 way cut where they reference 1 node missing from the extract"
-
-needs_helsinki = pytest.mark.skipif(not HELSINKI.is_file(), reason="shared Helsinki extract")
-needs_futian = pytest.mark.skipif(not FUTIAN.is_file(), reason="shared Futian GraphML")
 
 
 def segment_set(tables: NetworkTables) -> set[tuple[int, int]]:
@@ -238,9 +236,8 @@ def test_network_file_sniffs_content_when_the_name_says_nothing(tmp_path: Path) 
 # --- real data: Futian (OSMnx GraphML) -------------------------------------------------
 
 
-@needs_futian
 def test_futian_graphml_counts_and_bbox() -> None:
-    tables = read_network_tables(FUTIAN)
+    tables = read_network_tables(require(FUTIAN))
     assert tables.source == f"{FUTIAN.name} (OSMnx GraphML)"
     assert tables.ways_kept + tables.ways_dropped == FUTIAN_EDGES
     # 33 motorway_link edges are not walkable, and 12 nodes touch nothing else
@@ -261,9 +258,8 @@ def test_futian_graphml_counts_and_bbox() -> None:
     assert box[3] <= maxlat + 1e-3
 
 
-@needs_futian
 def test_futian_graphml_builds_one_connected_network() -> None:
-    tables = read_network_tables(FUTIAN)
+    tables = read_network_tables(require(FUTIAN))
     net, report = build_network(
         tables.node_id, tables.lon, tables.lat, tables.seg_a, tables.seg_b, source=tables.source
     )
@@ -279,10 +275,10 @@ def test_futian_graphml_builds_one_connected_network() -> None:
     assert 200_000 < net.total_length_m < 250_000
 
 
-@needs_futian
 def test_futian_graphml_matches_a_networkx_reading() -> None:
-    nx = pytest.importorskip("networkx")
-    graph = nx.read_graphml(FUTIAN)
+    import networkx as nx  # noqa: PLC0415 - a test dependency, only needed here
+
+    graph = nx.read_graphml(require(FUTIAN))
     assert (graph.number_of_nodes(), graph.number_of_edges()) == (FUTIAN_NODES, FUTIAN_EDGES)
     expected: set[frozenset[tuple[int, int]]] = set()
     length_by_edge: dict[frozenset[frozenset[tuple[int, int]]], float] = {}
@@ -304,7 +300,7 @@ def test_futian_graphml_matches_a_networkx_reading() -> None:
         pieces = frozenset(frozenset(p) for p in pairwise(ints) if p[0] != p[1])
         expected |= pieces
         length_by_edge[pieces] = float(data["length"])
-    tables = read_network_tables(FUTIAN)
+    tables = read_network_tables(require(FUTIAN))
     assert coordinate_segments(tables) == expected
     net, _ = build_network(
         tables.node_id,
@@ -324,12 +320,9 @@ def test_futian_graphml_matches_a_networkx_reading() -> None:
 
 @pytest.fixture(scope="module")
 def helsinki() -> NetworkTables:
-    if not HELSINKI.is_file():
-        pytest.skip("shared Helsinki extract")
-    return tables_from_osm(HELSINKI)
+    return tables_from_osm(require(HELSINKI))
 
 
-@needs_helsinki
 def test_helsinki_pbf_counts_and_bbox(helsinki: NetworkTables) -> None:
     assert helsinki.source == "Helsinki.osm.pbf (OpenStreetMap PBF)"
     assert helsinki.ways_kept + helsinki.ways_dropped == HELSINKI_HIGHWAY_WAYS
@@ -357,12 +350,11 @@ def test_helsinki_pbf_counts_and_bbox(helsinki: NetworkTables) -> None:
     assert 80_000 < net.total_length_m < 120_000
 
 
-@needs_helsinki
 def test_helsinki_bbox_clipping_shrinks_it(helsinki: NetworkTables) -> None:
     # edges between OSM's 1e-7 degree steps: no node lies on them, where a bbox (edges
     # inside) and a polygon (edges outside) would differ
     bbox = (24.94000005, 60.16500005, 24.95000005, 60.17500005)
-    clipped = read_network_tables(HELSINKI, bbox=bbox)
+    clipped = read_network_tables(require(HELSINKI), bbox=bbox)
     assert 0 < clipped.n_segments < helsinki.n_segments
     assert 0 < clipped.n_nodes < helsinki.n_nodes
     assert bbox[0] <= clipped.lon.min()
@@ -372,14 +364,13 @@ def test_helsinki_bbox_clipping_shrinks_it(helsinki: NetworkTables) -> None:
     assert segment_set(clipped) <= segment_set(helsinki)
     # same result when the full table is clipped afterwards, or by the same rectangle
     assert_same_tables(helsinki.clipped(bbox=bbox), clipped)
-    assert_same_tables(tables_from_osm(HELSINKI, boundary=shapely.box(*bbox)), clipped)
+    assert_same_tables(tables_from_osm(require(HELSINKI), boundary=shapely.box(*bbox)), clipped)
 
 
-@needs_helsinki
 def test_helsinki_boundary_clipping(helsinki: NetworkTables) -> None:
     boundary = boundary_from_geojson(VALID / "net_helsinki_boundary.geojson")
     assert boundary.geom_type == "Polygon"
-    clipped = read_network_tables(HELSINKI, boundary=boundary)
+    clipped = read_network_tables(require(HELSINKI), boundary=boundary)
     assert 0 < clipped.n_segments < helsinki.n_segments
     assert shapely.contains_xy(boundary, clipped.lon, clipped.lat).all()
     # every full-table segment with both ends inside survives
@@ -395,14 +386,13 @@ def test_helsinki_boundary_clipping(helsinki: NetworkTables) -> None:
     assert any("outside the boundary" in note for note in clipped.notes)
 
 
-@needs_helsinki
 def test_helsinki_xml_and_pbf_agree(tmp_path: Path, helsinki: NetworkTables) -> None:
     import osmium  # noqa: PLC0415
 
     path = tmp_path / "helsinki.osm.bz2"
     writer = osmium.SimpleWriter(str(path))
     try:
-        for obj in osmium.FileProcessor(str(HELSINKI), osmium.osm.NODE | osmium.osm.WAY):
+        for obj in osmium.FileProcessor(str(require(HELSINKI)), osmium.osm.NODE | osmium.osm.WAY):
             writer.add(obj)
     finally:
         writer.close()

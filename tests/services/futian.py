@@ -92,3 +92,21 @@ def make_futian_city(engine: Engine, data_dir: Path, *, name: str = NAME) -> str
     import_places(engine=engine, settings=settings, name=name, path=places, file_format="csv")
     import_population(engine=engine, settings=settings, name=name, path=homes)
     return name
+
+
+def make_variant_city(engine: Engine, data_dir: Path, *, name: str, places: Path) -> str:
+    """Another city made like :func:`make_futian_city`, with another places file.
+
+    Same network (the file ``make_futian_city`` keeps), H3 units and residents, so a
+    change to the places can be checked against a city imported with it.
+    """
+    settings = Settings(data_dir=data_dir)
+    folder = data_dir / "futian-files"
+    create_city(engine=engine, name=name)
+    import_network(engine=engine, settings=settings, name=name, path=folder / "network.lcnet")
+    make_units(engine=engine, name=name, spec="h3:8")
+    import_places(engine=engine, settings=settings, name=name, path=places, file_format="csv")
+    import_population(
+        engine=engine, settings=settings, name=name, path=folder / "synthetic_population.csv"
+    )
+    return name

@@ -7,7 +7,9 @@ on a real PostgreSQL server.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,12 +40,10 @@ from lifecircle.store.centres import list_centres
 from lifecircle.store.db import session_scope
 from lifecircle.store.migrate import open_database
 from tests.conftest import HELSINKI_PBF, SHARED, require
-from tests.services.futian import EAST_GAPS, NOWHERE, make_futian_city
+from tests.services.futian import EAST_GAPS, NOWHERE, make_futian_city, make_variant_city
 from tests.store import conftest as store_conftest
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from sqlalchemy.engine import Engine
 
     from lifecircle.services.city_data import CityData
@@ -202,8 +202,10 @@ def test_pilots_are_matched_by_name_street_and_district(data: CityData) -> None:
     assert pilots["types_met"] == all(types.count(k) >= 1 for k in pilots["type_shares"])
 
 
-def test_what_if_matches_a_full_reassessment(data: CityData, document: dict[str, Any]) -> None:
-    """Adding a laundry in the east: the re-scored communities equal a full run's."""
+def test_a_laundry_added_where_there_is_none_raises_coverage(
+    data: CityData, document: dict[str, Any]
+) -> None:
+    """The change itself, assessed in full (the service is checked against it below)."""
     east = int(np.argmax(data.net.lon))
     change = Change(
         op="add", category="laundry", lon=float(data.net.lon[east]), lat=float(data.net.lat[east])
@@ -243,6 +245,59 @@ def test_what_if_service_rescoring_only_the_catchment(
     assert removed["communities"]
     moved = what_if(engine=eng, name=name, change=Change(op="move", uid=uid, lon=lon, lat=lat))
     assert moved["affected_points"] >= removed["affected_points"]
+
+
+@pytest.mark.parametrize("op", ["add", "remove", "move"])
+def test_what_if_equals_a_full_reassessment_of_the_changed_city(
+    futian: tuple[Engine, str], data: CityData, op: str
+) -> None:
+    """The what-if service against a city imported from the places file with the change made.
+
+    The place removed or moved is a housekeeping service (there are six, all in the
+    west); it is moved, or a laundry added, at the city's easternmost street node.
+    """
+    eng, name = futian
+    folder = Path(str(eng.url.database)).parent
+    stored_doc = run_assessment(engine=eng, name=name)
+    stored = by_code(stored_doc)
+    east = int(np.argmax(data.net.lon))
+    lon, lat = float(data.net.lon[east]), float(data.net.lat[east])
+    source = folder / "futian-files" / "synthetic_places.csv"
+    with source.open(encoding="utf-8", newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    row = next(i for i, r in enumerate(rows) if r[header.index("category")] == "housekeeping")
+    uid = f"csv:{rows[row][0]}"
+    assert uid in data.places.uid
+    if op == "add":
+        change = Change(op="add", category="laundry", lon=lon, lat=lat)
+        rows.append(["added", repr(lon), repr(lat), "laundry", "added laundry", ""])
+    elif op == "remove":
+        change = Change(op="remove", uid=uid)
+        del rows[row]
+    else:
+        change = Change(op="move", uid=uid, lon=lon, lat=lat)
+        rows[row][1:3] = [repr(lon), repr(lat)]
+    changed = folder / f"places-{op}.csv"
+    with changed.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    variant = make_variant_city(eng, folder, name=f"{name}-{op}", places=changed)
+    full_doc = run_assessment(engine=eng, name=variant)
+    full = by_code(full_doc)
+    assert set(full) == set(stored)
+
+    result = what_if(engine=eng, name=name, change=change)
+    rescored = {c["code"]: c for c in result["communities"]}
+    assert 0 < len(rescored) < len(stored)
+    assert any(c["after"] != c["before"] for c in rescored.values()), "nothing changed"
+    for code, c in rescored.items():
+        assert c["before"] == stored[code]
+        assert c["after"] == full[code], code
+    for code in set(stored) - set(rescored):
+        assert full[code] == stored[code], code
+    city = result["city"]["after"]
+    assert city["basic_complete"] == full_doc["city"]["basic_complete"]
+    for cat, share in city["coverage"].items():
+        assert share == pytest.approx(full_doc["city"]["coverage"][cat], abs=1e-4), cat
 
 
 @pytest.mark.parametrize(

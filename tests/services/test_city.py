@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -145,8 +146,16 @@ def test_create_list_and_describe_a_city(engine: Engine) -> None:
 
 def test_city_folder_is_safe_for_any_name(settings: Settings) -> None:
     assert city_folder(settings, "深圳") == (settings.data_dir / "cities" / "深圳").resolve()
-    assert city_folder(settings, "a/b:c").name == "a_b_c"
-    assert city_folder(settings, "..").name == "city"
+    assert city_folder(settings, "a_b_c").name == "a_b_c"
+    # unsafe characters become _, and a digest of the exact name keeps the folder its own
+    unsafe = [city_folder(settings, name).name for name in ("a/b:c", "a:b:c", "a?b?c")]
+    assert all(re.fullmatch(r"a_b_c~[0-9a-f]{10}", name) for name in unsafe)
+    assert len(set(unsafe)) == 3
+    assert city_folder(settings, " a/b:c ").name == unsafe[0]  # names are stored stripped
+    assert re.fullmatch(r"city~[0-9a-f]{10}", city_folder(settings, "..").name)
+    # a safe name that looks like a made one is made one too, so it cannot take another's
+    assert city_folder(settings, unsafe[0]).name not in {unsafe[0], "a_b_c"}
+    assert len(city_folder(settings, "长" * 100).name.encode()) <= 255
 
 
 # --- network -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The database is the one the settings name (``LIFECIRCLE_DATABASE_URL``, by default
 ``./data/lifecircle.db``), migrated on first use; a city's network file lives in
-``<data_dir>/cities/<name>/``.
+its folder, ``<data_dir>/cities/<name>/`` (see :func:`lifecircle.services.city.city_folder`).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from lifecircle.cli.progress import stages
 from lifecircle.core.impedance import DEFAULT_MINUTES, MAX_SNAP_M, PROFILES, WALK_SPEED_KMH
 from lifecircle.errors import (
     DataError,
+    FileAccessError,
     InfeasibleError,
     LifecircleError,
     NotFoundError,
@@ -63,11 +64,13 @@ class ExitStatus(enum.IntEnum):
     INVALID = 5
     INFEASIBLE = 6
     MISSING_DEPENDENCY = 7
+    FILE = 8
 
 
 def _status(exc: LifecircleError) -> ExitStatus:
     for cls, status in (
         (OptionalDependencyError, ExitStatus.MISSING_DEPENDENCY),
+        (FileAccessError, ExitStatus.FILE),
         (NotFoundError, ExitStatus.NOT_FOUND),
         (DataError, ExitStatus.DATA),
         (ValidationError, ExitStatus.INVALID),
@@ -395,11 +398,24 @@ def _root(
         raise typer.Exit
 
 
+def _os_problem(exc: OSError) -> str:
+    """An OS error as ``path: problem`` (both paths of a failed rename)."""
+    problem = exc.strerror or str(exc)
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    return f"{' -> '.join(names)}: {problem}" if names else problem
+
+
+def _fail(message: str, status: ExitStatus) -> int:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    return int(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and translate every error into one line and an exit status.
 
-    Typer reports usage errors itself (exit 2); errors of ours become one red line on
-    standard error, with no traceback, and the status of :class:`ExitStatus`.
+    Typer reports usage errors itself (exit 2); errors of ours, and every OS error (a
+    file that cannot be read or written: permission denied, disk full...), become one
+    red line on standard error, with no traceback, and the status of :class:`ExitStatus`.
     """
     try:
         app(args=argv, prog_name="lifecircle")
@@ -407,8 +423,9 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else int(ExitStatus.ERROR))
     except LifecircleError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        return int(_status(exc))
+        return _fail(str(exc), _status(exc))
+    except OSError as exc:
+        return _fail(_os_problem(exc), ExitStatus.FILE)
     return int(ExitStatus.OK)
 
 

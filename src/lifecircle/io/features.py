@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from lifecircle.errors import OptionalDependencyError, ValidationError
+from lifecircle.errors import FileAccessError, OptionalDependencyError, ValidationError
+from lifecircle.io.output import honour_umask, make_folder, writing
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -27,7 +28,9 @@ def staged_path(path: Path) -> Iterator[Path]:
     The temporary file is *not* created (GDAL and openpyxl would otherwise find an
     empty file of that name and try to open it); it keeps ``path``'s suffix, so
     drivers chosen by suffix still apply. On any error the temporary file is removed
-    and ``path`` is left as it was, so a reader never sees a half-written file.
+    and ``path`` is left as it was, so a reader never sees a half-written file. The
+    file gets the mode ``0o666 & ~umask``, as :func:`lifecircle.io.output.atomic_text`
+    gives, and OS errors become :class:`~lifecircle.errors.FileAccessError`.
 
     Parameters
     ----------
@@ -40,12 +43,14 @@ def staged_path(path: Path) -> Iterator[Path]:
         Where to write; the block must leave the complete file there.
 
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path)
     # pid and a random token: two threads or processes may export to the same folder
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp{path.suffix}")
     try:
-        yield tmp
-        tmp.replace(path)
+        with writing(path, tmp):
+            yield tmp
+            honour_umask(tmp)  # SQLite (GeoPackage) makes its files 0644 whatever the umask
+            tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -117,10 +122,13 @@ def write_features(
         Without pyogrio (the ``geo`` extra).
     ValidationError
         If ``append`` is asked for a file that is not an existing GeoPackage.
+    FileAccessError
+        If the file cannot be written (nothing is left behind).
 
     """
     try:
-        from pyogrio.raw import write  # noqa: PLC0415  (optional extra, only for geo files)
+        from pyogrio.errors import DataSourceError  # noqa: PLC0415  (optional extra)
+        from pyogrio.raw import write  # noqa: PLC0415
     except ImportError as exc:
         raise OptionalDependencyError("pyogrio", "geo") from exc
     driver = GEO_DRIVERS[path.suffix.lower()]
@@ -144,8 +152,12 @@ def write_features(
         "crs": "EPSG:4326",
         "layer_metadata": dict(metadata) if metadata else None,
     }
-    if append:
-        write(path, append=True, **options)
-        return
-    with staged_path(path) as tmp:
-        write(tmp, **options)
+    try:
+        if append:
+            write(path, append=True, **options)
+            return
+        with staged_path(path) as tmp:
+            write(tmp, **options)
+    except DataSourceError as exc:  # GDAL could not create or open the file
+        reason = str(exc).rsplit(": ", 1)[-1]  # the rest names the temporary file
+        raise FileAccessError("write", path, OSError(None, reason)) from exc

@@ -21,19 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lifecircle.core.network import WalkNetwork
 from lifecircle.errors import DataError, NotFoundError
+from lifecircle.io.output import atomic_binary
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from lifecircle.core.network import BuildReport
 
 FORMAT = "lifecircle-network"
@@ -42,7 +42,14 @@ _ARRAYS = ("node_id", "lon", "lat", "seg_u", "seg_v", "seg_len", "indptr", "indi
 
 
 def save_network(net: WalkNetwork, path: Path, *, report: BuildReport | None = None) -> None:
-    """Write ``net`` to ``path`` atomically (a temporary file renamed on success)."""
+    """Write ``net`` to ``path`` atomically (a temporary file renamed on success).
+
+    Raises
+    ------
+    FileAccessError
+        If the file cannot be written (nothing is left behind).
+
+    """
     meta = {
         "format": FORMAT,
         "version": VERSION,
@@ -55,15 +62,8 @@ def save_network(net: WalkNetwork, path: Path, *, report: BuildReport | None = N
     }
     arrays: dict[str, Any] = {name: getattr(net, name) for name in _ARRAYS}
     arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_binary(path) as fh:
+        np.savez(fh, **arrays)
 
 
 def read_meta(path: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ API call the same code.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,15 +64,28 @@ COMMUNITY_FIELDS = (
 """Columns of a communities export (GeoJSON and GeoPackage add the boundary)."""
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_HASHED = re.compile(r"~[0-9a-f]{10}$")  # a folder name city_folder makes from an unsafe one
+_MAX_FOLDER_BYTES = 200  # below the 255 bytes of a file name, with room for the digest
 _MAX_TAXONOMY = 64  # the cities.taxonomy column
 
 
 def city_folder(settings: Settings, name: str) -> Path:
-    """The absolute folder of a city's files: ``<data_dir>/cities/<name>``.
+    """The absolute folder of a city's files: ``<data_dir>/cities/<folder>``.
 
-    Characters a file system refuses (``/``, ``:``...) become ``_``.
+    A name that is a safe folder name already is the folder (``深圳``, ``helsinki``). Any
+    other name (with characters a file system refuses, such as ``/``, ``:`` or ``?``,
+    with leading dots, or very long) gets a safe version, with those characters as
+    ``_``, followed by ``~`` and 10 hex digits of the SHA-256 of the exact name: names
+    that differ only in unsafe characters (``a/b``, ``a:b``, ``a?b``) get folders of
+    their own. A city records its network file's path, so a city imported when its
+    folder was named otherwise keeps using its file until its next network import.
     """
-    folder = _UNSAFE.sub("_", name.strip()).strip(". ") or "city"
+    clean = name.strip()
+    folder = _UNSAFE.sub("_", clean).strip(". ")
+    if folder != clean or _HASHED.search(clean) or len(clean.encode()) > _MAX_FOLDER_BYTES:
+        short = folder.encode()[:_MAX_FOLDER_BYTES].decode(errors="ignore") or "city"
+        digest = hashlib.sha256(clean.encode()).hexdigest()[:10]
+        folder = f"{short}~{digest}"
     return (settings.data_dir / CITIES_FOLDER / folder).resolve()
 
 

@@ -18,6 +18,7 @@ from lifecircle.core.dedupe import WITHIN_M, find_duplicates
 from lifecircle.errors import ValidationError
 from lifecircle.io.netfile import load_network
 from lifecircle.io.osm_places import centres_from_osm, places_from_osm
+from lifecircle.io.output import honour_umask, writing
 from lifecircle.io.taxonomy import load_taxonomy
 from lifecircle.services.city import NETWORK_FILE, city_folder
 from lifecircle.services.import_runs import (
@@ -94,7 +95,8 @@ def import_network(*, engine: Engine, settings: Settings, name: str, path: Path)
 
     Notes
     -----
-    The network stays in ``<data_dir>/cities/<name>/network.lcnet``; the database only
+    The network stays in ``network.lcnet`` in the city's folder (``<data_dir>/cities/<name>``,
+    see :func:`~lifecircle.services.city.city_folder`); the database only
     records its path. The file is built under a temporary name and renamed just before
     the run commits, so a failed import leaves the previous network in place.
 
@@ -115,7 +117,7 @@ def import_network(*, engine: Engine, settings: Settings, name: str, path: Path)
     tmp = target.with_name(f".{target.name}.{run.id}.tmp")
     notes: list[str] = []
     try:
-        with recorded(engine, run):
+        with recorded(engine, run), writing(target, tmp):
             if built:
                 net = load_network(path)
                 tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +154,7 @@ def import_network(*, engine: Engine, settings: Settings, name: str, path: Path)
             with session_scope(engine) as session:
                 set_network_path(session, name=name, network_path=target)
                 finish_run(session, outcome, ())
+                honour_umask(tmp)
                 tmp.replace(target)  # the last step before the commit
     finally:
         tmp.unlink(missing_ok=True)

@@ -256,8 +256,8 @@ def write_rejects(
     """Write ``(ref, column, problem)`` rows to ``<stem>.rejects.csv`` beside the input.
 
     Where the input's folder is read-only (shared data), the file goes to the city's
-    folder, ``<data_dir>/cities/<name>/rejects/``, instead. Returns the path written,
-    or ``None`` when there is nothing to write.
+    folder (:func:`~lifecircle.services.city.city_folder`), ``rejects/`` in it, instead.
+    Returns the path written, or ``None`` when there is nothing to write.
     """
     if not rows:
         return None

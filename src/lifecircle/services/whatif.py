@@ -122,8 +122,13 @@ def apply_change(data: CityData, change: Change) -> tuple[CityData, list[tuple[f
     touched = [(float(places.lon[row]), float(places.lat[row]))]
     if change.op == "remove":
         keep = places.pair_place != row
+        zone = places.zone.copy()
+        zone[row] = -1  # the row stays (snaps are matched by row) but counts in no community
         changed = replace(
-            places, pair_place=places.pair_place[keep], pair_category=places.pair_category[keep]
+            places,
+            zone=zone,
+            pair_place=places.pair_place[keep],
+            pair_category=places.pair_category[keep],
         )
     else:
         assert change.lon is not None
