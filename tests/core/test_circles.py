@@ -62,6 +62,50 @@ def test_two_streets_count_but_not_three():
     assert "3 of 10" in v.rule
 
 
+def test_street_verdict_names_the_streets():
+    names = ["", "", "", "an unnamed way (OSM way 123456)", "深南中路", "", "", "华强北路"]
+    v = circle_type(x=STREET_X, y=STREET_Y, street=STREET_ID, street_names=names)
+    assert v.rule == "8 of 10 basic places (80%) lie on 华强北路 (≥ 60% on at most 2)"
+    assert v.evidence["streets"] == (7,)
+    assert v.evidence["street_names"] == ("华强北路",)
+    street = np.array([1, 1, 1, 2, 2, 2, 3, 3, 3, 4])
+    labels = ["", "Mannerheimintie", "an unnamed way (OSM way 26703660)", "Bulevardi", "Kaivokatu"]
+    v = circle_type(x=STREET_X, y=STREET_Y, street=street, street_names=labels)
+    assert v.value == "street"
+    assert "lie on Mannerheimintie and an unnamed way (OSM way 26703660) (≥ 60%" in v.rule
+    three = circle_type(
+        x=STREET_X,
+        y=STREET_Y,
+        street=street,
+        street_names=labels,
+        rules=CircleRules(street_share=0.95, max_streets=3),
+    )
+    assert three.value == "distributed"
+    assert "lie on Mannerheimintie, an unnamed way (OSM way 26703660) and Bulevardi" in three.rule
+    nowhere = circle_type(x=STREET_X, y=STREET_Y, street=np.full(10, -1), street_names=labels)
+    assert "0 of 10 basic places (0%) lie on no known street" in nowhere.rule
+    with pytest.raises(ValidationError, match="street id 7 has no name"):
+        circle_type(x=STREET_X, y=STREET_Y, street=STREET_ID, street_names=labels)
+
+
+def test_cluster_verdict_names_the_centre_place():
+    labels = [f"shop {k} (osm:n{1000 + k})" for k in range(8)]
+    labels[0] = "7-Eleven 华强店 (osm:n123)"
+    v = circle_type(x=CLUSTER_X, y=CLUSTER_Y, place_labels=labels)
+    assert v.rule == (
+        "6 of 8 basic places (75%) lie within 150 m of 7-Eleven 华强店 (osm:n123) (≥ 60%)"
+    )
+    assert v.evidence["cluster_centre"] == 0
+    assert v.evidence["cluster_centre_label"] == "7-Eleven 华强店 (osm:n123)"
+    with pytest.raises(ValidationError, match="7 place labels for 8 places"):
+        circle_type(x=CLUSTER_X, y=CLUSTER_Y, place_labels=labels[:7])
+
+
+def test_the_reason_for_skipping_the_street_rule_is_the_callers():
+    v = circle_type(x=STREET_X, y=STREET_Y, no_street_reason="the network carries no streets")
+    assert v.rule.endswith("the network carries no streets, so the street rule was skipped")
+
+
 def test_scattered_grid_is_distributed():
     v = circle_type(x=GRID_X, y=GRID_Y, street=np.arange(16))
     assert v.value == "distributed"

@@ -11,11 +11,15 @@ thresholds are the fields of :class:`CircleRules` (defaults in brackets):
    inside one mall or centre footprint (boundary included), or within
    ``cluster_radius_m`` (150 m) of one basic place: the densest disc centred on a place,
    found with a k-d tree. (A disc centred elsewhere might hold a few more; centring on
-   places keeps the rule exact and explainable: "within 150 m of place #4".)
+   places keeps the rule exact and explainable: "within 150 m of 7-Eleven 华强店
+   (osm:n123)", the place named by the label the caller gives, else "place #4".)
 2. **街区式 (street-block)** when at least ``street_share`` (60 %) of them lie on the
-   ``max_streets`` (2) streets holding the most places, streets being the network segment
-   or way id each place snapped to; the verdict names the fewest of those streets that
-   suffice. Places without a street count as on none.
+   ``max_streets`` (2) streets holding the most places. A street is what the caller
+   says it is; the assessment uses the network's street index
+   (:mod:`lifecircle.core.streets`: a named street merged across the touching ways
+   that carry its name, or one unnamed way), not the segment a place snapped to. The
+   verdict names the fewest of those streets that suffice, by the names the caller
+   gives ("lie on 华强北路"). Places without a street count as on none.
 3. **分布式 (distributed)** otherwise.
 
 The checks run in this order, so a mall on a shopping street is clustered. Shares are of
@@ -47,7 +51,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
     from shapely.geometry.base import BaseGeometry
 
-EvidenceValue = float | int | bool | str | tuple[int, ...]
+EvidenceValue = float | int | bool | str | tuple[int, ...] | tuple[str, ...]
 
 CIRCLE_TYPES = MappingProxyType(
     {"clustered": "集聚式", "street": "街区式", "distributed": "分布式", "undetermined": "待定"}
@@ -146,6 +150,11 @@ def _verdict(value: str, rule: str, evidence: dict[str, EvidenceValue]) -> Verdi
     return Verdict(value=value, label=CIRCLE_TYPES[value], rule=rule, evidence=evidence)
 
 
+def _words(items: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 2 else items)
+
+
 def circle_type(
     *,
     x: ArrayLike,
@@ -153,6 +162,9 @@ def circle_type(
     footprints: Sequence[BaseGeometry] = (),
     footprint_names: Sequence[str] = (),
     street: ArrayLike | None = None,
+    street_names: Sequence[str] = (),
+    place_labels: Sequence[str] = (),
+    no_street_reason: str = "no street ids",
     rules: CircleRules | None = None,
 ) -> Verdict:
     """The circle type of one community from the positions of its basic places.
@@ -167,8 +179,19 @@ def circle_type(
     footprint_names
         Their names, for the rule text (default ``#index``).
     street
-        Street id per place (the network segment or way it snapped to); negative for
+        Street id per place (the street of the segment it snapped to); negative for
         none. Without it the street rule is skipped.
+    street_names
+        The street ids in words, indexed by id (``"华强北路"``, ``"an unnamed way (OSM
+        way 123)"``), for the rule text and the ``street_names`` evidence; without them
+        streets are cited by id.
+    place_labels
+        Each place in words (``"7-Eleven 华强店 (osm:n123)"``), one per place given, for
+        the rule text and the ``cluster_centre_label`` evidence; without them places are
+        cited by index (``"place #4"``).
+    no_street_reason
+        Why ``street`` is ``None``, for the rule text (``"... , so the street rule was
+        skipped"``).
     rules
         Thresholds (default :class:`CircleRules`).
 
@@ -183,6 +206,10 @@ def circle_type(
     sid = None if street is None else np.asarray(street, dtype=np.int64)
     if px.shape != py.shape or px.ndim != 1 or (sid is not None and sid.shape != px.shape):
         raise ValidationError("x, y (and street) must be 1-d with one value per place")
+    if place_labels and len(place_labels) != px.size:
+        raise ValidationError(f"{len(place_labels)} place labels for {px.size} places")
+    if street_names and sid is not None and sid.size and int(sid.max()) >= len(street_names):
+        raise ValidationError(f"street id {int(sid.max())} has no name ({len(street_names)} given)")
     ok = np.isfinite(px) & np.isfinite(py)
     px, py = px[ok], py[ok]
     n = int(px.size)
@@ -209,16 +236,19 @@ def circle_type(
     centre = int(np.flatnonzero(ok)[np.argmax(near)])  # index into the places given
     cluster = int(near.max())
     evidence |= {"cluster_centre": centre, "cluster_places": cluster}
+    where = f"place #{centre}"
+    if place_labels:
+        where = evidence["cluster_centre_label"] = place_labels[centre]
     text = (
         f"{cluster} of {n} basic places ({_pct(cluster / n)}) lie within "
-        f"{rules.cluster_radius_m:g} m of place #{centre}"
+        f"{rules.cluster_radius_m:g} m of {where}"
     )
     if _reaches(cluster, n, rules.cluster_share):
         return _verdict("clustered", f"{text} (≥ {_pct(rules.cluster_share)})", evidence)
     why.append(f"at most {text} (< {_pct(rules.cluster_share)})")
 
     if sid is None:
-        why.append("no street ids, so the street rule was skipped")
+        why.append(f"{no_street_reason}, so the street rule was skipped")
     else:
         ids, counts = np.unique(sid[ok][sid[ok] >= 0], return_counts=True)
         order = np.argsort(-counts, kind="stable")[: rules.max_streets]
@@ -229,10 +259,13 @@ def circle_type(
         on_top = int(counts[top].sum())
         streets = tuple(int(i) for i in ids[top])
         evidence |= {"streets": streets, "street_places": on_top}
-        text = (
-            f"{on_top} of {n} basic places ({_pct(on_top / n)}) lie on street(s) "
-            f"{', '.join(map(str, streets)) or '(none known)'}"
-        )
+        if street_names:
+            named = tuple(street_names[i] for i in streets)
+            evidence["street_names"] = named
+            where = _words(named) if named else "no known street"
+        else:
+            where = f"street(s) {', '.join(map(str, streets)) or '(none known)'}"
+        text = f"{on_top} of {n} basic places ({_pct(on_top / n)}) lie on {where}"
         if k:
             rule = f"{text} (≥ {_pct(rules.street_share)} on at most {rules.max_streets})"
             return _verdict("street", rule, evidence)

@@ -15,9 +15,12 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from lifecircle.core.geodesy import LocalProjection, geodesic_m, utm_epsg
+from lifecircle.core.streets import StreetIndex, street_index
 from lifecircle.errors import DataError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import NDArray
 
 
@@ -44,6 +47,9 @@ class WalkNetwork:
         Metric projection (UTM zone) used for snapping.
     source
         Where the network came from (file name and kind).
+    streets
+        The street of every segment (named streets merged across their ways), or
+        ``None`` when the source said nothing about ways (a version-1 network file).
 
     """
 
@@ -58,6 +64,7 @@ class WalkNetwork:
     weights: NDArray[np.float64]
     epsg: int
     source: str
+    streets: StreetIndex | None = None
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -171,6 +178,9 @@ def build_network(
     *,
     source: str,
     keep_largest_component: bool = True,
+    seg_way: NDArray[np.int64] | None = None,
+    seg_name: NDArray[np.int64] | None = None,
+    names: Sequence[str] = (),
 ) -> tuple[WalkNetwork, BuildReport]:
     """Build a :class:`WalkNetwork` from canonical tables.
 
@@ -185,6 +195,11 @@ def build_network(
     keep_largest_component
         Drop every node and segment outside the largest connected component (a walker
         starting there could reach nothing else); the report says how much went.
+    seg_way, seg_name, names
+        The way each segment comes from (``-1``: unknown) and the index of the way's
+        name in ``names`` (``-1``: no name). Given, the network carries a
+        :class:`~lifecircle.core.streets.StreetIndex`; of duplicate segments the first
+        keeps its way.
 
     Returns
     -------
@@ -204,6 +219,11 @@ def build_network(
     n_in, m_in = int(node_id.size), int(seg_a.size)
     if m_in == 0:
         raise DataError(f"{source}: no walkable segments")
+    with_ways = seg_way is not None and seg_name is not None
+    way = np.asarray(seg_way if seg_way is not None else np.full(m_in, -1), dtype=np.int64)
+    way_name = np.asarray(seg_name if seg_name is not None else np.full(m_in, -1), dtype=np.int64)
+    if way.shape != seg_a.shape or way_name.shape != seg_a.shape:
+        raise DataError(f"{source}: seg_way and seg_name must give one value per segment")
     # ids -> contiguous indices at the boundary (the core never sees outside ids)
     order = np.argsort(node_id, kind="stable")
     sorted_ids = node_id[order]
@@ -220,12 +240,13 @@ def build_network(
     u = order[pos_a]
     v = order[pos_b]
     loops = u == v
-    u, v = u[~loops], v[~loops]
+    u, v, way, way_name = u[~loops], v[~loops], way[~loops], way_name[~loops]
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     key = lo * n_in + hi
     _, first = np.unique(key, return_index=True)
     dup = int(lo.size - first.size)
-    lo, hi = lo[np.sort(first)], hi[np.sort(first)]
+    first = np.sort(first)
+    lo, hi, way, way_name = lo[first], hi[first], way[first], way_name[first]
     length = geodesic_m(lon[lo], lat[lo], lon[hi], lat[hi])
 
     # keep the largest connected component
@@ -255,6 +276,15 @@ def build_network(
     seg_len = length[keep_seg]
     seg_order = np.lexsort((nv, nu))
     nu, nv, seg_len = nu[seg_order], nv[seg_order], seg_len[seg_order]
+    streets = None
+    if with_ways:
+        streets = street_index(
+            nu,
+            nv,
+            seg_way=way[keep_seg][seg_order],
+            seg_name=way_name[keep_seg][seg_order],
+            names=names,
+        )
     indptr, indices, weights = csr_from_segments(perm.size, nu, nv, seg_len)
     net = WalkNetwork(
         node_id=node_id[perm],
@@ -268,6 +298,7 @@ def build_network(
         weights=weights,
         epsg=epsg,
         source=source,
+        streets=streets,
     )
     report = BuildReport(
         input_nodes=n_in,
@@ -292,6 +323,7 @@ def network_from_arrays(
     node_id: NDArray[np.int64],
     epsg: int,
     source: str,
+    streets: StreetIndex | None = None,
 ) -> WalkNetwork:
     """Reassemble a network from stored arrays (no pruning or reordering)."""
     indptr, indices, weights = csr_from_segments(lon.size, seg_u, seg_v, seg_len)
@@ -307,4 +339,5 @@ def network_from_arrays(
         weights=weights,
         epsg=epsg,
         source=source,
+        streets=streets,
     )

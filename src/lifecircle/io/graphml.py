@@ -17,7 +17,7 @@ import shapely
 from shapely.errors import GEOSException
 
 from lifecircle.errors import DataError, NotFoundError
-from lifecircle.io.schema import NetworkTables, checked_bbox
+from lifecircle.io.schema import NetworkTables, checked_bbox, name_table
 from lifecircle.io.walkable import NOT_WALKABLE_HIGHWAYS, is_walkable
 
 if TYPE_CHECKING:
@@ -49,7 +49,9 @@ def tables_from_graphml(
     single segment. Interior geometry points become nodes with negative synthetic ids,
     shared by every edge through the same point (rounded to 1e-7 degrees), so that the
     two directed edges of a street, u→v and v→u, give the same segments. A geometry
-    drawn from v to u is turned round before its ends are tied to u and v.
+    drawn from v to u is turned round before its ends are tied to u and v. Every
+    segment carries its edge's OSM way (``osmid``) and ``name``, see
+    :func:`_way_and_name` for edges OSMnx merged from several ways.
 
     Parameters
     ----------
@@ -112,6 +114,8 @@ def tables_from_graphml(
     u_rows: list[int] = []
     v_rows: list[int] = []
     wkts: list[str | None] = []
+    edge_way: list[int] = []
+    edge_name: list[str] = []
     dropped = 0
     for k, (source, target, attrs) in enumerate(edges):
         if source not in row or target not in row:
@@ -123,6 +127,9 @@ def tables_from_graphml(
         u_rows.append(row[source])
         v_rows.append(row[target])
         wkts.append(attrs.get("geometry") or None)
+        way, name = _way_and_name(attrs)
+        edge_way.append(way)
+        edge_name.append(name)
     if problems:
         _raise(path, problems)
     if node_id.size and np.unique(node_id).size != node_id.size:
@@ -133,9 +140,13 @@ def tables_from_graphml(
     has_geom = np.array([w is not None for w in wkts], dtype=bool)
     geoms = _linestrings(path, [w for w in wkts if w is not None], np.flatnonzero(has_geom))
     base = min(int(node_id.min()) if node_id.size else 0, 0)
-    extra_id, extra_lon, extra_lat, geo_a, geo_b, off_ends = _expand(
+    extra_id, extra_lon, extra_lat, geo_a, geo_b, geo_edge, off_ends = _expand(
         geoms, node_id=node_id, lon=lon, lat=lat, u=u[has_geom], v=v[has_geom], base=base
     )
+    names, name_of_edge = name_table(edge_name)
+    ways = np.asarray(edge_way, dtype=np.int64)
+    # segments: the edges without geometry first, then those of each geometry in turn
+    seg_edge = np.concatenate([np.flatnonzero(~has_geom), np.flatnonzero(has_geom)[geo_edge]])
     notes: tuple[str, ...] = ()
     if off_ends:
         notes = (
@@ -154,6 +165,9 @@ def tables_from_graphml(
         ways_kept=int(u.size),
         ways_dropped=dropped,
         notes=notes,
+        seg_way=ways[seg_edge],
+        seg_name=name_of_edge[seg_edge],
+        names=names,
     )
     return tables.clipped(bbox=bbox, boundary=boundary)
 
@@ -210,6 +224,21 @@ def _closed_to_walkers(attrs: dict[str, str]) -> bool:
         value in NOT_WALKABLE_HIGHWAYS and not is_walkable({"highway": value, **tags})
         for value in values
     )
+
+
+def _way_and_name(attrs: dict[str, str]) -> tuple[int, str]:
+    """The OSM way and name of an edge: the smallest ``osmid`` and first ``name`` listed.
+
+    OSMnx lists every way and name of the ways it merged into one edge (in no set
+    order); the edge keeps the smallest way id and, of several names, the first in
+    sorted order. The way is ``-1`` when ``osmid`` is missing or not integers.
+    """
+    names = sorted(n for n in _listed(attrs.get("name", "")) if n.strip())
+    try:
+        way = min((int(i) for i in _listed(attrs.get("osmid", ""))), default=-1)
+    except ValueError:
+        way = -1
+    return way, names[0] if names else ""
 
 
 def _listed(text: str) -> list[str]:
@@ -273,17 +302,19 @@ def _expand(
     NDArray[np.float64],
     NDArray[np.int64],
     NDArray[np.int64],
+    NDArray[np.int64],
     int,
 ]:
     """Segments of every edge geometry, with its interior points as synthetic nodes.
 
     Returns the synthetic nodes (ids below ``base``, lon, lat), the segments as node
-    ids, and how many geometries had ends away from their nodes.
+    ids with the geometry each comes from, and how many geometries had ends away from
+    their nodes.
     """
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0, dtype=np.float64)
     if geoms.size == 0:
-        return empty_i, empty_f, empty_f, empty_i, empty_i, 0
+        return empty_i, empty_f, empty_f, empty_i, empty_i, empty_i, 0
     xy, group = shapely.get_coordinates(geoms, return_index=True)
     count = np.bincount(group, minlength=geoms.size)
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
@@ -312,4 +343,4 @@ def _expand(
     extra_lat = unique_key[by_rank, 1] / COORD_SCALE
 
     pair = np.flatnonzero(group[:-1] == group[1:])
-    return extra_id, extra_lon, extra_lat, ids[pair], ids[pair + 1], off_ends
+    return extra_id, extra_lon, extra_lat, ids[pair], ids[pair + 1], group[pair], off_ends

@@ -68,8 +68,9 @@ def tables_from_osm(
     -------
     NetworkTables
         Nodes and segments of every way passing
-        :func:`lifecircle.io.walkable.is_walkable`. A way that references nodes missing
-        from the extract keeps its other segments; the notes say how many were cut.
+        :func:`lifecircle.io.walkable.is_walkable`, each segment with its way id and the
+        way's ``name``. A way that references nodes missing from the extract keeps its
+        other segments; the notes say how many were cut.
 
     Raises
     ------
@@ -96,6 +97,7 @@ def tables_from_osm(
     infile = osmium.io.File(str(path), file_format) if file_format else str(path)
 
     way_ids: list[int] = []
+    way_names: list[str] = []
     way_lens: list[int] = []
     refs: list[int] = []
     lons: list[float] = []
@@ -112,10 +114,12 @@ def tables_from_osm(
         for way in processor:
             if not isinstance(way, osmium.osm.Way):  # the filters pass ways only
                 continue
-            if not is_walkable({tag.k: tag.v for tag in way.tags}):
+            tags = {tag.k: tag.v for tag in way.tags}
+            if not is_walkable(tags):
                 dropped += 1
                 continue
             way_ids.append(way.id)
+            way_names.append(tags.get("name", ""))
             way_lens.append(len(way.nodes))
             for node in way.nodes:
                 refs.append(node.ref)
@@ -143,6 +147,7 @@ def tables_from_osm(
         bbox=bbox,
         boundary=boundary,
         notes=notes,
+        way_name=way_names,
     )
 
 

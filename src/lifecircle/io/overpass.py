@@ -46,7 +46,8 @@ def tables_from_overpass(
     Returns
     -------
     NetworkTables
-        Ways passing :func:`lifecircle.io.walkable.is_walkable`; node ids are OSM ids.
+        Ways passing :func:`lifecircle.io.walkable.is_walkable`; node ids are OSM ids,
+        and every segment carries its way id and the way's ``name`` tag.
         An Overpass ``remark`` (e.g. a timeout that truncated the answer) becomes a note.
 
     Raises
@@ -68,6 +69,7 @@ def tables_from_overpass(
 
     coords: dict[int, tuple[float, float]] = {}
     ways: list[tuple[int, list[int], list[Any] | None]] = []
+    names: list[str] = []
     problems: list[str] = []
     dropped = 0
     for i, element in enumerate(elements):
@@ -91,6 +93,7 @@ def tables_from_overpass(
                 continue
             if is_walkable({str(k): str(v) for k, v in tags.items()}):
                 ways.append(way)
+                names.append(str(tags.get("name") or ""))
             else:
                 dropped += 1
     if problems:
@@ -122,6 +125,7 @@ def tables_from_overpass(
         bbox=bbox,
         boundary=boundary,
         notes=notes,
+        way_name=names,
     )
 
 

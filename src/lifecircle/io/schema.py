@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import shapely
@@ -26,7 +26,7 @@ from lifecircle.errors import DataError, ValidationError
 from lifecircle.io.output import write_csv
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
 
     from numpy.typing import ArrayLike, NDArray
     from shapely.geometry import MultiPolygon, Polygon
@@ -62,6 +62,13 @@ class NetworkTables:
         Ways seen with a ``highway`` tag that are not walkable (edges, for GraphML).
     notes
         Human-readable remarks, e.g. how many ways were cut at the edge of the extract.
+    seg_way
+        OSM way id each segment comes from (``-1``: unknown); ``None`` when the source
+        says nothing about ways.
+    seg_name
+        Index into ``names`` of the name of each segment's way (``-1``: no name).
+    names
+        The distinct way names (OSM ``name``), as written.
 
     """
 
@@ -74,6 +81,9 @@ class NetworkTables:
     ways_kept: int
     ways_dropped: int
     notes: tuple[str, ...] = ()
+    seg_way: NDArray[np.int64] | None = None
+    seg_name: NDArray[np.int64] | None = None
+    names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n, m = self.node_id.shape, self.seg_a.shape
@@ -83,6 +93,20 @@ class NetworkTables:
                 f"(nodes {n}, lon {self.lon.shape}, lat {self.lat.shape}, "
                 f"segments {m}, seg_b {self.seg_b.shape})"
             )
+        if (self.seg_way is None) != (self.seg_name is None) or not all(
+            a is None or a.shape == m for a in (self.seg_way, self.seg_name)
+        ):
+            raise DataError(f"{self.source}: seg_way and seg_name must both be one per segment")
+
+    def take_segments(self, keep: NDArray[np.bool_]) -> NetworkTables:
+        """The same table with only the segments where ``keep`` is true (ways and names too)."""
+        return replace(
+            self,
+            seg_a=self.seg_a[keep],
+            seg_b=self.seg_b[keep],
+            seg_way=None if self.seg_way is None else self.seg_way[keep],
+            seg_name=None if self.seg_name is None else self.seg_name[keep],
+        )
 
     @property
     def n_nodes(self) -> int:
@@ -138,9 +162,7 @@ class NetworkTables:
         if dropped:
             where = "bbox" if boundary is None else "boundary"
             notes = (*notes, f"{_count(dropped, 'segment')} outside the {where} dropped")
-        return replace(
-            self, seg_a=self.seg_a[keep], seg_b=self.seg_b[keep], notes=notes
-        ).compacted()
+        return replace(self.take_segments(keep), notes=notes).compacted()
 
     def compacted(self) -> NetworkTables:
         """Return the same table without the nodes that no segment uses."""
@@ -209,6 +231,7 @@ def tables_from_ways(
     bbox: BBox | None = None,
     boundary: Polygon | MultiPolygon | None = None,
     notes: tuple[str, ...] = (),
+    way_name: Sequence[str] | None = None,
 ) -> NetworkTables:
     """Assemble the canonical table from the node lists of walkable ways.
 
@@ -233,6 +256,9 @@ def tables_from_ways(
         Optional clipping area, see :meth:`NetworkTables.clipped`.
     notes
         Remarks from the reader to carry along.
+    way_name
+        The ``name`` tag of each way (``""``: none), giving the table's ``seg_way``,
+        ``seg_name`` and ``names``; without it they stay ``None``.
 
     Returns
     -------
@@ -278,6 +304,14 @@ def tables_from_ways(
     seg_a, seg_b = refs[first], refs[first + 1]
     ends = np.concatenate([first, first + 1])
     node_id, at = np.unique(refs[ends], return_index=True)
+    ways: dict[str, Any] = {}
+    if way_name is not None:
+        if len(way_name) != wid.size:
+            raise DataError(f"{source}: {len(way_name)} way names for {wid.size} ways")
+        names, name_of_way = name_table(way_name)
+        by_rank = np.argsort(wid, kind="stable")  # way of each rank
+        seg_owner = by_rank[owner[first]]
+        ways = {"seg_way": wid[seg_owner], "seg_name": name_of_way[seg_owner], "names": names}
     return NetworkTables(
         node_id=node_id,
         lon=x[ends][at],
@@ -288,7 +322,17 @@ def tables_from_ways(
         ways_kept=int(wid.size),
         ways_dropped=int(ways_dropped),
         notes=notes,
+        **ways,
     )
+
+
+def name_table(names: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.int64]]:
+    """The distinct non-blank names, and each given name's index among them (``-1``: blank)."""
+    table: dict[str, int] = {}
+    index = np.array(
+        [table.setdefault(n, len(table)) if n.strip() else -1 for n in names], dtype=np.int64
+    )
+    return tuple(table), index
 
 
 def _positions(

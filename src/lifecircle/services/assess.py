@@ -17,7 +17,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import shapely
 
 from lifecircle import __version__
 from lifecircle.core.access import AccessResult, accessibility
@@ -26,7 +25,6 @@ from lifecircle.core.circles import (
     CircleRules,
     GradeRules,
     Verdict,
-    circle_type,
     grade,
     pilot_type_shares,
 )
@@ -49,6 +47,7 @@ from lifecircle.core.targets import CityFigures, PlanTargets, evaluate_targets
 from lifecircle.errors import ValidationError
 from lifecircle.io.targets import load_targets
 from lifecircle.io.units import name_key
+from lifecircle.services.circle_types import circle_types
 from lifecircle.services.city_data import CityData, load_compute_store
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
@@ -226,47 +225,6 @@ def _histogram(data: CityData, w: Walks, params: AssessParams) -> dict[str, Any]
     }
 
 
-def _circle_types(
-    data: CityData, place_street: NDArray[np.int64], params: AssessParams
-) -> list[Verdict]:
-    """The circle type verdict of every unit, from its basic places."""
-    basic_cols = np.flatnonzero(np.asarray(data.groups) == "basic")
-    is_basic = np.zeros(len(data.places), dtype=bool)
-    is_basic[data.places.pair_place[np.isin(data.places.pair_category, basic_cols)]] = True
-    x, y = data.net.projection().forward(data.places.lon, data.places.lat)
-    street = place_street
-    zone = data.places.zone
-    order = np.flatnonzero(is_basic & (zone >= 0))
-    order = order[np.argsort(zone[order], kind="stable")]
-    bounds = np.searchsorted(zone[order], np.arange(len(data.units) + 1))
-    proj = data.net.projection()
-
-    def forward(xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.column_stack(proj.forward(xy[:, 0], xy[:, 1]))
-
-    footprints = np.array([shapely.transform(c, forward) for c in data.centres], dtype=object)
-    tree = shapely.STRtree(footprints)
-    names = data.centre_names if len(data.centre_names) == footprints.size else ()
-    verdicts = []
-    for k in range(len(data.units)):
-        idx = order[bounds[k] : bounds[k + 1]]
-        near = np.zeros(0, dtype=np.int64)
-        if idx.size and footprints.size:
-            box = shapely.box(x[idx].min(), y[idx].min(), x[idx].max(), y[idx].max())
-            near = np.sort(tree.query(box))
-        verdicts.append(
-            circle_type(
-                x=x[idx],
-                y=y[idx],
-                footprints=list(footprints[near]),
-                footprint_names=[names[i] for i in near] if names else (),
-                street=street[idx],
-                rules=params.circles,
-            )
-        )
-    return verdicts
-
-
 def _match_pilots(data: CityData, targets: PlanTargets) -> dict[int, int]:
     """Pilot seq → unit index, by name (and 街道 / 区 where both sides give one)."""
     by_name: dict[str, list[int]] = {}
@@ -304,7 +262,7 @@ class Scores:
 def score(
     data: CityData,
     metres: NDArray[np.float64],
-    place_street: NDArray[np.int64],
+    place_seg: NDArray[np.int64],
     params: AssessParams,
     *,
     searched_m: float,
@@ -319,8 +277,9 @@ def score(
     metres
         ``(n_homes, n_categories)`` walking metres to the nearest place, ``nan`` beyond
         ``searched_m``.
-    place_street
-        Network segment each place snapped to (``-1``: none), for the street rule.
+    place_seg
+        Network segment each place snapped to (``-1``: none), for the street rule
+        (which counts places per street of the network's street index).
     params
         The assessment's parameters.
     searched_m
@@ -357,7 +316,7 @@ def score(
         open_24h=data.places.open_24h,
         zone_population=cov.population,
     )
-    types = _circle_types(data, place_street, params)
+    types = circle_types(data, place_seg, params.circles)
     grades = [
         grade(
             basic_complete=bool(cov.basic_complete[k]),
