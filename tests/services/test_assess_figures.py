@@ -270,6 +270,27 @@ def test_nobody_reaches_a_basic_category_gini_is_unknown_not_zero(
     assert gini == {"未知"}
 
 
+def test_a_longer_search_knows_more_times_f15_stays(
+    pilots_city: tuple[Engine, str, Path], cli: Any
+) -> None:
+    """A 30-minute quality limit searches twice as far: F15 is the same, more is known."""
+    eng, name, folder = pilots_city
+    url = str(eng.url)
+    short = json.loads(cli(url, folder, "assess", name, "--no-save", "--json"))
+    args = ("assess", name, "--no-save", "--quality-minutes", "30")
+    long = json.loads(cli(url, folder, *args, "--json"))
+    assert long["city"]["f15"] == short["city"]["f15"]
+    assert long["city"]["known_share"] > short["city"]["known_share"] >= short["city"]["f15"]
+    for a, b in zip(short["communities"], long["communities"], strict=True):
+        assert b["f15"] == a["f15"]
+        assert b["known_share"] >= a["known_share"]
+    assert short["city"]["gini"] is None
+    gini = long["city"]["gini"]
+    assert 0 < gini < 1
+    shown = " ".join(cli(url, folder, *args).split())
+    assert f"Gini {gini:.2f} (time known for {100 * long['city']['known_share']:.1f}%)" in shown
+
+
 # --- the full-coverage threshold --------------------------------------------------------
 
 

@@ -35,12 +35,13 @@ STATUS = {True: "✓ met", False: "✗ not met", None: "— not evaluable"}
 
 def _gini(city: dict[str, Any], parameters: dict[str, Any]) -> str:
     """The Gini coefficient with the share of residents whose walking time is known."""
-    known = city.get("known_share")
-    if city.get("gini") is not None:
-        return f"Gini {city['gini']:.2f} (time known for {_pct(known)})"
+    gini, known = city.get("gini"), city.get("known_share")
+    value = "unknown" if gini is None else f"{gini:.2f}"
+    if known is None:  # a run stored before known shares were recorded
+        return f"Gini {value}"
     least = parameters.get("min_known_share")
-    under = f", under {_pct(least)}" if least is not None and known is not None else ""
-    return f"Gini unknown (time known for {_pct(known)}{under})"
+    under = f", under {_pct(least)}" if gini is None and least is not None else ""
+    return f"Gini {value} (time known for {_pct(known)}{under})"
 
 
 def summary_table(document: dict[str, Any], *, limit: int = 12) -> Table:
