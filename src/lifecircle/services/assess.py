@@ -476,7 +476,7 @@ def assess(
     equity, equity_old = sc.equity, sc.equity_elderly
 
     step("the plan's targets")
-    mix = pilot_mix(targets, pilots, types)
+    mix = pilot_mix(targets, pilots, communities)
     figures = CityFigures(
         communities=n_units,
         basic_complete=int(cov.basic_complete.sum()),
@@ -519,7 +519,12 @@ def assess(
             "matched": len(pilots),
             "min_type_share": targets.pilot_type_min_share,
             **mix_record(mix),
-            "rows": pilot_rows(data, targets, pilots, coverage=cov, types=types, grades=grades),
+            "rows": pilot_rows(
+                targets,
+                pilots,
+                communities,
+                basic=[c for c, g in zip(cats, data.groups, strict=True) if g == "basic"],
+            ),
         },
     }
     data_info = {

@@ -10,47 +10,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from lifecircle.core.circles import pilot_type_shares
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from lifecircle.core.circles import PilotMix, Verdict
-    from lifecircle.core.coverage import CoverageResult
+    from lifecircle.core.circles import PilotMix
     from lifecircle.core.targets import PlanTargets
-    from lifecircle.services.city_data import CityData
-
-
-def _num(value: float) -> float | None:
-    return round(float(value), 4) if np.isfinite(value) else None
 
 
 def pilot_rows(
-    data: CityData,
     targets: PlanTargets,
     found: Mapping[int, int],
+    communities: Sequence[Mapping[str, Any]],
     *,
-    coverage: CoverageResult,
-    types: Sequence[Verdict],
-    grades: Sequence[Verdict],
+    basic: Sequence[str],
 ) -> list[dict[str, Any]]:
-    """One row per pilot of the plan, with its unit's figures where it was matched.
+    """One row per pilot of the plan, with its community's figures where it was matched.
 
     Parameters
     ----------
-    data
-        The city.
     targets
         The plan, with its pilots.
     found
         Pilot ``seq`` → index of the unit it was matched to.
-    coverage, types, grades
-        The units' coverage, circle types and grades.
+    communities
+        The document's community records, one per unit.
+    basic
+        The basic category codes.
 
     """
-    basic_cols = np.flatnonzero(np.asarray(data.groups) == "basic")
     rows = []
     for pilot in targets.pilots:
         k = found.get(pilot.seq)
@@ -66,27 +55,27 @@ def pilot_rows(
             "coverage_basic_min": None,
         }
         if k is not None:
+            c = communities[k]
+            shares = [c["coverage"][b] for b in basic if c["coverage"][b] is not None]
             row |= {
-                "community_code": data.units.codes[k],
-                "circle_type": types[k].value,
-                "grade": grades[k].value,
-                "basic_complete": bool(coverage.basic_complete[k]),
-                "coverage_basic_min": _num(np.nanmin(coverage.covered[k, basic_cols]))
-                if basic_cols.size and coverage.population[k] > 0
-                else None,
+                "community_code": c["code"],
+                "circle_type": c["circle_type"],
+                "grade": c["grade"],
+                "basic_complete": c["basic_complete"],
+                "coverage_basic_min": min(shares) if shares else None,  # None: no residents
             }
         rows.append(row)
     return rows
 
 
 def pilot_mix(
-    targets: PlanTargets, found: Mapping[int, int], types: Sequence[Verdict]
+    targets: PlanTargets, found: Mapping[int, int], communities: Sequence[Mapping[str, Any]]
 ) -> PilotMix | None:
     """The circle types of the plan's pilots as far as matched; ``None`` without pilots."""
     if not targets.pilots:
         return None
     return pilot_type_shares(
-        [types[k].value for k in found.values()],
+        [communities[k]["circle_type"] for k in found.values()],
         pilots=len(targets.pilots),
         min_share=targets.pilot_type_min_share,
     )
