@@ -13,6 +13,7 @@ from lifecircle.cli.city import _database
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
 from lifecircle.core.circles import CIRCLE_TYPES, CircleRules, GradeRules
+from lifecircle.core.targets import STATUSES
 from lifecircle.errors import ValidationError
 
 out = Console()
@@ -29,7 +30,7 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
-STATUS = {True: "✓ met", False: "✗ not met", None: "— not evaluable"}
+STATUS = {k: f"{mark} {STATUSES[k][1]}" for k, mark in ((True, "✓"), (False, "✗"), (None, "—"))}
 """How a target's ``met`` (true, false, null) reads."""
 
 

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from lifecircle.core.circles import PilotMix
 
 
+STATUSES: Mapping[bool | None, tuple[str, str]] = MappingProxyType(
+    {True: ("达标", "met"), False: ("未达标", "not met"), None: ("无法判定", "not evaluable")}
+)
+"""A target's ``met`` in words, Chinese and English: met, not met, not evaluable."""
+
+
 @dataclass(frozen=True)
 class Pilot:
     """A pilot circle of the plan's annex: order, 区, name (mostly a 社区) and 街道."""

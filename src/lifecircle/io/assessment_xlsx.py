@@ -10,6 +10,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from lifecircle.core.circles import CIRCLE_TYPES, GRADES
+from lifecircle.core.targets import STATUSES
 from lifecircle.errors import OptionalDependencyError, ValidationError
 from lifecircle.io.features import staged_path
 
@@ -93,8 +94,6 @@ UNKNOWN = ("未知", "unknown")
 """What a cell says for a figure that is not known (a Gini coefficient of too few known
 walking times), where an empty cell could be misread."""
 
-STATUS = {True: ("达标", "met"), False: ("未达标", "not met"), None: ("无法判定", "not evaluable")}
-"""A target's status (``met`` true, false or null) in words."""
 
 _TARGETS: tuple[Column, ...] = (
     ("label", "目标", "Target", None),
@@ -432,7 +431,7 @@ def _city_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
                 "label": t.get(f"label_{lang}") or t.get("code"),
                 "unit": _tr(_UNITS[unit], lang) if unit in _UNITS else unit,
                 # true and false stay booleans; a target not evaluable says so
-                "met": _tr(STATUS[None], lang)
+                "met": _tr(STATUSES[None], lang)
                 if t.get("met") is None and t.get("target") is not None
                 else t.get("met"),
             }
@@ -503,7 +502,7 @@ def _pilots_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
                         "count": counts.get(t),
                         "share": share,
                         "minimum": minimum,
-                        "met": _tr(STATUS[met.get(t)], lang),
+                        "met": _tr(STATUSES[met.get(t)], lang),
                     }
                     for t, share in shares.items()
                 ),
@@ -518,7 +517,7 @@ def _pilots_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
         (("每种类型至少需要", "Pilots each type needs"), pilots.get("needed")),
         (
             ("三种类型均达到最低比例", "Every type at its minimum share"),
-            _tr(STATUS[pilots.get("types_met")], lang),
+            _tr(STATUSES[pilots.get("types_met")], lang),
         ),
     ):
         sheet.add([_tr(label, lang), value], [None, _COUNT])
