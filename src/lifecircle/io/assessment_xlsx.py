@@ -94,7 +94,6 @@ UNKNOWN = ("未知", "unknown")
 """What a cell says for a figure that is not known (a Gini coefficient of too few known
 walking times), where an empty cell could be misread."""
 
-
 _TARGETS: tuple[Column, ...] = (
     ("label", "目标", "Target", None),
     ("target", "目标值", "Target value", None),
