@@ -247,27 +247,65 @@ def test_grade_labels_and_configurable_rules():
 
 
 def test_pilot_mix_meets_the_plan():
-    mix = pilot_type_shares(["clustered"] * 10 + ["street"] * 8 + ["distributed"] * 12)
+    mix = pilot_type_shares(["clustered"] * 10 + ["street"] * 8 + ["distributed"] * 12, pilots=30)
     assert mix.pilots == 30
     assert mix.all_met
     assert mix.shares["street"] == pytest.approx(8 / 30)
     assert mix.counts["undetermined"] == 0
+    assert (mix.unknown, mix.needed) == (0, 6)
 
 
 def test_pilot_mix_falls_short_and_counts_undetermined():
+    # an undetermined pilot may be of any type: 5 clustered + 1 unknown might still make 6
     types = ["集聚式"] * 5 + ["街区式"] * 18 + ["分布式"] * 6 + ["undetermined"]
-    mix = pilot_type_shares(types)
+    mix = pilot_type_shares(types, pilots=30)
     assert mix.counts == {"clustered": 5, "street": 18, "distributed": 6, "undetermined": 1}
-    assert dict(mix.meets) == {"clustered": False, "street": True, "distributed": True}
-    assert not mix.all_met
+    assert mix.unknown == 1
+    assert dict(mix.meets) == {"clustered": None, "street": True, "distributed": True}
+    assert mix.all_met is None
     assert mix.shares["distributed"] == pytest.approx(0.2)  # 6 of 30 meets 20 % exactly
-    assert pilot_type_shares(types, min_share=0.1).all_met
+    assert pilot_type_shares(types, pilots=30, min_share=0.1).all_met
+    types = ["集聚式"] * 4 + ["街区式"] * 19 + ["分布式"] * 6 + ["undetermined"]
+    mix = pilot_type_shares(types, pilots=30)
+    assert dict(mix.meets) == {"clustered": False, "street": True, "distributed": True}
+    assert mix.all_met is False
+
+
+def test_pilot_mix_is_of_all_the_plans_pilots():
+    """Three matched pilots of three types out of 30 are not 'each type ≥ 20 %'."""
+    mix = pilot_type_shares(["clustered", "street", "distributed"], pilots=30)
+    assert dict(mix.shares) == {
+        "clustered": 1 / 30,
+        "street": 1 / 30,
+        "distributed": 1 / 30,
+        "undetermined": 0.0,
+    }
+    assert (mix.matched, mix.unknown, mix.needed) == (3, 27, 6)
+    assert set(mix.meets.values()) == {None}
+    assert mix.all_met is None  # not evaluable, not met
+    # met as soon as the known pilots alone reach 6 of 30, whatever the others are
+    mix = pilot_type_shares(["clustered"] * 6 + ["street"] * 6 + ["distributed"] * 6, pilots=30)
+    assert mix.all_met is True
+    assert mix.unknown == 12
+    # not met once a type cannot reach 6 even if every unknown pilot were of it
+    mix = pilot_type_shares(["street"] * 22 + ["distributed"] * 4, pilots=30)
+    assert dict(mix.meets) == {"clustered": False, "street": True, "distributed": None}
+    assert mix.all_met is False
+    # each type could still make it alone, but the 6 unknown cannot fill both gaps of 6
+    mix = pilot_type_shares(["distributed"] * 24, pilots=30)
+    assert dict(mix.meets) == {"clustered": None, "street": None, "distributed": True}
+    assert mix.all_met is False
+    # nothing matched: everything unknown
+    mix = pilot_type_shares([], pilots=30)
+    assert (mix.unknown, mix.all_met) == (30, None)
 
 
 def test_pilot_mix_invalid():
     with pytest.raises(ValidationError, match="unknown"):
-        pilot_type_shares(["clustered", "mall"])
-    with pytest.raises(ValidationError, match="no pilots"):
-        pilot_type_shares([])
+        pilot_type_shares(["clustered", "mall"], pilots=30)
+    with pytest.raises(ValidationError, match="at least one pilot"):
+        pilot_type_shares([], pilots=0)
+    with pytest.raises(ValidationError, match="lists only 1"):
+        pilot_type_shares(["street", "street"], pilots=1)
     with pytest.raises(ValidationError, match="min_share"):
-        pilot_type_shares(["street"], min_share=1.2)
+        pilot_type_shares(["street"], pilots=30, min_share=1.2)

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifecircle.core.coverage import CoverageRules, community_coverage
-from lifecircle.core.equity import basic_minutes, community_equity, f15, gini
+from lifecircle.core.equity import (
+    MIN_KNOWN_SHARE,
+    basic_minutes,
+    community_equity,
+    f15,
+    gini,
+)
 from lifecircle.errors import ValidationError
 
 NAN = math.nan
@@ -108,7 +114,7 @@ def test_community_equity_hand():
         [
             [0.0, 0.0],  # zone 0: 0 min
             [500.0, 1000.0],  # zone 0: 15 min, within
-            [NAN, 100.0],  # zone 1: unreached -> capped at 15
+            [NAN, 100.0],  # zone 1: unreached -> beyond 15 min, time not known
             [200.0, 300.0],  # zone 1: 4.5 min
             [10.0, 10.0],  # outside
         ]
@@ -122,23 +128,55 @@ def test_community_equity_hand():
     )
     np.testing.assert_allclose(r.population, [2.0, 4.0, 0.0])
     np.testing.assert_allclose(r.f15[:2], [1.0, 0.75])
+    np.testing.assert_allclose(r.known_share[:2], [1.0, 0.75])
     assert r.gini[0] == pytest.approx(0.5)  # (0, 15): one holds all
-    assert r.gini[1] == pytest.approx(pairwise_gini([15.0, 4.5], [1.0, 3.0]))
+    # over the residents with a known time only: 3 residents at 4.5 min are equal
+    assert r.gini[1] == 0.0
     assert math.isnan(r.f15[2])
     assert math.isnan(r.gini[2])
+    assert math.isnan(r.known_share[2])
     assert r.f15_all == pytest.approx(5 / 6)
-    assert r.gini_all == pytest.approx(pairwise_gini([0.0, 15.0, 15.0, 4.5], [1, 1, 1, 3]))
-    assert r.cap_minutes == 15.0
-    wide = community_equity(
-        metres=metres,
-        weights=[1.0, 1.0, 1.0, 3.0, 50.0],
-        zone=[0, 0, 1, 1, -1],
-        n_zones=3,
-        groups=["basic", "basic"],
-        cap_minutes=30.0,
+    assert r.known_share_all == pytest.approx(5 / 6)
+    assert r.gini_all == pytest.approx(pairwise_gini([0.0, 15.0, 4.5], [1, 1, 3]))
+    assert r.min_known_share == MIN_KNOWN_SHARE == 0.5
+
+
+def test_gini_is_not_known_when_too_few_times_are():
+    """Nobody reaches the second basic category: the Gini coefficient is nan, never 0."""
+    metres = np.array([[100.0, NAN], [900.0, NAN], [300.0, NAN], [50.0, 80.0]])
+    args = {"zone": [0, 0, 0, 1], "n_zones": 2, "groups": ["basic", "basic"]}
+    r = community_equity(metres=metres, weights=[10.0, 20.0, 30.0, 1.0], **args)
+    assert r.known_share[0] == 0.0
+    assert math.isnan(r.gini[0])  # was 0.0: every unknown time entered at the same cap
+    assert r.f15[0] == 0.0  # known: nobody has every basic category within 15 min
+    assert r.known_share_all == pytest.approx(1 / 61)
+    assert math.isnan(r.gini_all)
+    assert r.gini[1] == 0.0  # one resident point, a known time: all equal
+    # the threshold is a parameter: half known is enough, less is not
+    half = np.array([[100.0, 100.0], [900.0, 900.0], [300.0, NAN], [50.0, NAN]])
+    r = community_equity(metres=half, weights=[1.0, 1.0, 1.0, 1.0], **(args | {"zone": [0] * 4}))
+    assert r.known_share[0] == 0.5
+    assert r.gini[0] == pytest.approx(pairwise_gini([1.5, 13.5], [1.0, 1.0]))
+    strict = community_equity(
+        metres=half, weights=[1.0] * 4, min_known_share=0.75, **(args | {"zone": [0] * 4})
     )
-    assert wide.gini[1] == pytest.approx(pairwise_gini([30.0, 4.5], [1.0, 3.0]))
-    assert wide.f15[1] == r.f15[1]  # the cap only enters the Gini coefficient
+    assert math.isnan(strict.gini[0])
+    assert strict.f15[0] == r.f15[0] == 0.5
+
+
+def test_f15_needs_a_search_that_reaches_its_limit():
+    args = {
+        "metres": np.array([[100.0]]),
+        "weights": [1.0],
+        "zone": [0],
+        "n_zones": 1,
+        "groups": ["basic"],
+    }
+    r = community_equity(**args, searched_m=1000.0)  # 15 min at 4 km/h: just enough
+    assert r.f15[0] == 1.0
+    community_equity(**args, searched_m=1000.0, speed_kmh=3.2)  # 18.75 min at 3.2
+    with pytest.raises(ValidationError, match="beyond the search"):
+        community_equity(**args, searched_m=999.0)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +184,7 @@ def test_community_equity_hand():
     [
         ({"zone": [0, 2]}, "zone"),
         ({"limit_minutes": 0.0}, "240"),
-        ({"cap_minutes": 500.0}, "240"),
+        ({"min_known_share": 1.5}, "min_known_share"),
         ({"weights": [1.0]}, "same length"),
     ],
 )
@@ -206,4 +244,7 @@ def test_f15_at_most_every_basic_coverage(case, minutes):
     np.testing.assert_allclose(eq.population, cov.population)
     assert (eq.f15[has] <= cov.covered[has][:, basic].min(axis=1) + 1e-12).all()
     assert ((eq.f15[has] >= 0) & (eq.f15[has] <= 1 + 1e-12)).all()
-    assert ((eq.gini[has] >= 0) & (eq.gini[has] <= 1)).all()
+    assert ((eq.known_share[has] >= 0) & (eq.known_share[has] <= 1 + 1e-12)).all()
+    known = has & (eq.known_share >= eq.min_known_share)
+    assert ((eq.gini[known] >= 0) & (eq.gini[known] <= 1)).all()
+    assert np.isnan(eq.gini[~known]).all()  # too few known times: not known, never 0

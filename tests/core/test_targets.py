@@ -42,13 +42,44 @@ def test_targets_met_missed_and_unknown() -> None:
 
 def test_pilot_type_share_target() -> None:
     t = load_targets()
-    mix = pilot_type_shares(["clustered"] * 2 + ["street"] * 2 + ["distributed"])
+    mix = pilot_type_shares(["clustered"] * 2 + ["street"] * 2 + ["distributed"], pilots=5)
     r = rows(t, communities=5, basic_complete=0, pilots_matched=5, pilot_mix=mix)
     assert r["pilot_type_share"].actual == pytest.approx(0.2)
     assert r["pilot_type_share"].met is True
-    mix = pilot_type_shares(["clustered"] * 9 + ["street"])
+    mix = pilot_type_shares(["clustered"] * 9 + ["street"], pilots=10)
     r = rows(t, communities=5, basic_complete=0, pilots_matched=10, pilot_mix=mix)
     assert r["pilot_type_share"].met is False
+
+
+def test_pilot_type_share_target_counts_all_30_pilots() -> None:
+    """Three matched pilots of three types: not evaluable, with 27 of 30 unknown."""
+    t = load_targets()
+    mix = pilot_type_shares(["clustered", "street", "distributed"], pilots=len(t.pilots))
+    r = rows(t, communities=3, basic_complete=0, pilots_matched=3, pilot_mix=mix)[
+        "pilot_type_share"
+    ]
+    assert r.met is None
+    assert r.actual == pytest.approx(1 / 30)
+    assert "of 30 pilots" in r.note
+    assert "27 unknown (27 not matched, 0 type undetermined)" in r.note
+    assert "not evaluable" in r.note
+    assert "clustered 5" in r.note  # still missing
+    mix = pilot_type_shares(["street"] * 26 + ["undetermined"] * 2, pilots=30)
+    r = rows(t, communities=28, basic_complete=0, pilots_matched=28, pilot_mix=mix)
+    assert r["pilot_type_share"].met is False
+    assert "4 unknown (2 not matched, 2 type undetermined)" in r["pilot_type_share"].note
+    assert "clustered, distributed cannot reach 6" in r["pilot_type_share"].note
+    nothing = pilot_type_shares([], pilots=30)
+    r = rows(t, communities=3, basic_complete=0, pilot_mix=nothing)["pilot_type_share"]
+    assert (r.actual, r.met) == (None, None)  # nothing known is not 0 %
+
+
+def test_full_coverage_targets_carry_their_threshold() -> None:
+    t = load_targets()
+    r = rows(t, communities=682, basic_complete=600, basic_share=0.9)
+    assert r["basic_full_coverage"].threshold == 0.9
+    assert r["pilots_complete"].threshold == 0.9
+    assert r["pilot_satisfaction"].threshold is None
 
 
 def test_bad_targets_file_names_every_problem(tmp_path) -> None:

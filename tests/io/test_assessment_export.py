@@ -68,6 +68,7 @@ def _community(code: str, name: str, population: float, **over: Any) -> dict[str
         "open_24h": 1,
         "f15": 0.8,
         "gini": 0.18,
+        "known_share": 0.8,
         "circle_type": "street",
         "circle_type_zh": "街区式",
         "circle_type_rule": "60 % of basic places on 2 streets",
@@ -127,6 +128,7 @@ def assessment_document() -> dict[str, Any]:
             "minutes_mean": {"convenience": 4.1, "laundry": 8.0, "cafe": None},
             "f15": 0.41,
             "gini": 0.22,
+            "known_share": 0.62,
             "walk_histogram": {
                 "edges_minutes": [0, 5, 10, 15],
                 "population": [100.0, 600.0, 400.0],
@@ -155,6 +157,7 @@ def assessment_document() -> dict[str, Any]:
                     "met": False,
                     "note": "2 of 4 assessed",
                     "source": "深商务建设字〔2023〕240号 二、总体目标",
+                    "threshold": 0.9,
                 },
                 {
                     "code": "pilot_satisfaction",
@@ -173,8 +176,13 @@ def assessment_document() -> dict[str, Any]:
                 "listed": 30,
                 "matched": 1,
                 "min_type_share": 0.2,
-                "type_shares": {"clustered": 0.0, "street": 1.0, "distributed": 0.0},
-                "types_met": False,
+                "needed": 6,
+                "unknown": 29,
+                "undetermined": 0,
+                "type_counts": {"clustered": 0, "street": 1, "distributed": 0},
+                "type_shares": {"clustered": 0.0, "street": 0.0333, "distributed": 0.0},
+                "type_met": {"clustered": None, "street": None, "distributed": None},
+                "types_met": None,
                 "rows": [
                     {
                         "seq": 1,
@@ -209,6 +217,9 @@ def assessment_document() -> dict[str, Any]:
                 basic_complete=False,
                 missing=["laundry"],
                 weak=["convenience"],
+                f15=0.0,  # nobody reaches a laundry: nobody's time is known
+                gini=None,
+                known_share=0.0,
                 grade="below_basic",
                 grade_zh="未达基础型",
             ),
@@ -231,6 +242,7 @@ def assessment_document() -> dict[str, Any]:
                 open_24h=0,
                 f15=None,
                 gini=None,
+                known_share=None,
                 circle_type="undetermined",
                 circle_type_zh="待定",
                 grade="below_basic",
@@ -414,6 +426,48 @@ def test_xlsx_has_a_sheet_per_level_with_numbers_and_percentages(tmp_path: Path)
     pilots = rows_of(book["试点"])
     assert pilots[1][:7] == [1, "福田区", "巴登社区", "南园街道", CODES[0], "街区式", "未达基础型"]
     assert pilots[2][4:] == [None] * 5
+
+
+def test_xlsx_says_unknown_and_not_evaluable_and_shows_the_threshold(tmp_path: Path) -> None:
+    import openpyxl  # noqa: PLC0415  (the xlsx extra, installed for the tests)
+
+    path = tmp_path / "run.xlsx"
+    export(path)
+    book = openpyxl.load_workbook(path)
+    city = rows_of(book["城市"])
+    header = next(row for row in city if row[0] == "目标")
+    assert header[6] == "全覆盖阈值（每类基本保障业态）"
+    target = next(row for row in city if row[0] == "社区基本保障类业态全覆盖")
+    assert (target[5], target[6]) == (False, 0.9)
+    survey = next(row for row in city if row[0] == "试点区域居民满意度")
+    assert (survey[5], survey[6]) == ("无法判定", None)  # not recorded: not evaluable
+
+    communities = rows_of(book["社区"])
+    col = communities[0].index("步行时间基尼系数")
+    assert communities[0][col + 1] == "步行时间已知的居民比例"
+    assert [r[col : col + 2] for r in communities[1:]] == [
+        ["未知", 0],  # residents, none with a known time: said, not left blank or 0
+        [0.18, 0.8],
+        [None, None],  # no residents
+        [0.18, 0.8],
+    ]
+
+    pilots = rows_of(book["试点"])
+    types = pilots[pilots.index(next(r for r in pilots if r[0] == "生活圈类型")) :]
+    assert types[0][:5] == ["生活圈类型", "试点数", "占名单试点比例", "最低比例", "是否达标"]
+    assert types[2][:5] == ["街区式", 1, 0.0333, 0.2, "无法判定"]
+    assert types[4][:2] == ["未知（未匹配或类型待定）", 29]
+    summary = {r[0]: r[1] for r in pilots if r[0] and r[1] is not None}
+    assert summary["类型未知的试点"] == 29
+    assert summary["每种类型至少需要"] == 6
+    assert summary["三种类型均达到最低比例"] == "无法判定"
+
+    assessment = assessment_document()
+    assessment["city"]["gini"] = None
+    write_assessment(assessment, path, geometries={}, lang="en")
+    figures = {r[0]: r[1] for r in rows_of(openpyxl.load_workbook(path)["City"]) if r[0]}
+    assert figures["Gini of walking time (known)"] == "unknown"
+    assert figures["Residents with a known time"] == 0.62
 
 
 def test_xlsx_in_english_without_plan(tmp_path: Path) -> None:

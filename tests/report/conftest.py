@@ -174,7 +174,10 @@ def _community(spec: dict[str, Any]) -> dict[str, Any]:
         "chain_share": None if not has else 0.31,
         "open_24h": 0 if not has else 2,
         "f15": None if not has else (0.93 if complete else 0.12),
-        "gini": None if not has else 0.18,
+        # times are known up to the search limit (20 min, the quality limit); a Gini
+        # coefficient needs them for half the residents
+        "gini": None if not has or not complete else 0.18,
+        "known_share": None if not has else (0.93 if complete else 0.12),
         "circle_type": spec["circle_type"],
         "circle_type_zh": TYPES_ZH[spec["circle_type"]],
         "circle_type_rule": "fewer than 3 basic places (a pattern needs points)"
@@ -209,11 +212,12 @@ def assessment_document() -> dict[str, Any]:
                 "profile": "standard",
                 "speed_kmh": 4.0,
                 "elderly_speed_kmh": 3.2,
-                "limit_minutes": {"basic": 15.0, "quality": 15.0},
+                "limit_minutes": {"basic": 15.0, "quality": 20.0},
                 "basic_share": 0.9,
                 "weak_share": 0.9,
                 "quality_share": 0.5,
                 "max_snap_m": 300.0,
+                "min_known_share": 0.5,
                 "taxonomy": "shenzhen",
                 "circle_rules": {
                     "cluster_radius_m": 150.0,
@@ -273,6 +277,7 @@ def assessment_document() -> dict[str, Any]:
             ),
             "f15": 0.41,
             "gini": 0.22,
+            "known_share": 0.62,
             "walk_histogram": {
                 "edges_minutes": [0, 5, 10, 15],
                 "population": [2100.0, 7400.0, 6300.0],
@@ -307,6 +312,7 @@ def assessment_document() -> dict[str, Any]:
                     "met": False,
                     "note": "2 of 6 communities assessed",
                     "source": "深商务建设字〔2023〕240号 二、总体目标",
+                    "threshold": 0.9,
                 },
                 {
                     "code": "pilot_type_share",
@@ -337,8 +343,13 @@ def assessment_document() -> dict[str, Any]:
                 "listed": 30,
                 "matched": 3,
                 "min_type_share": 0.2,
-                "type_shares": {"clustered": 0.0, "street": 0.6667, "distributed": 0.3333},
-                "types_met": False,
+                "needed": 6,
+                "unknown": 27,
+                "undetermined": 0,
+                "type_counts": {"clustered": 0, "street": 2, "distributed": 1},
+                "type_shares": {"clustered": 0.0, "street": 0.0667, "distributed": 0.0333},
+                "type_met": {"clustered": None, "street": None, "distributed": None},
+                "types_met": None,
                 "rows": [
                     {
                         "seq": 1,

@@ -175,6 +175,50 @@ def test_document_numbers_appear(render):
     assert walk["series"][0]["data"][3]["value"] == 6300.0
 
 
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_gini_unknown_is_a_dash_with_the_share_known(render, assessment):
+    known = text_of(visible(render()))
+    assert "0.22 步行时间基尼系数 按步行时间已知的 62% 居民计算" in known
+    assessment["city"].update(gini=None, known_share=0.12)
+    text = visible(render(doc=assessment))
+    assert "— 步行时间基尼系数 未知：仅 12% 居民的步行时间已知（需 ≥ 50%）" in text_of(text)
+    cards = re.findall(r"<dt>基尼系数</dt><dd>(.*?)</dd>", text)
+    assert cards.count('0.18 <span class="small">(时间已知 93%)</span>') == 2
+    assert cards.count('— <span class="small">(未知, 时间已知 12%)</span>') == 3
+    assert "0.00" not in text
+    en = text_of(visible(render(doc=assessment, lang="en")))
+    assert "— Gini coefficient of walking time unknown: walking time known for only 12%" in en
+
+
+def test_pilot_type_statuses_in_words(render, assessment):
+    table = text_of(visible(render()).split('<table class="pilot-types">')[1].split("</table>")[0])
+    assert "街区式 2 / 30 6.7% — 无法判定" in table
+    assert "未知（未匹配 27 个，类型待定 0 个） 27 / 30" in table
+    assert table.endswith("三类试点均达到要求 — 无法判定 ")
+    pilots = assessment["city"]["pilots"]
+    pilots.update(
+        type_counts={"clustered": 6, "street": 7, "distributed": 1},
+        type_met={"clustered": True, "street": True, "distributed": False},
+        types_met=False,
+    )
+    html = render(doc=assessment, lang="en")
+    table = text_of(html.split('<table class="pilot-types">')[1].split("</table>")[0])
+    assert "clustered 6 / 30" in table
+    assert "✓ met" in table
+    assert "distributed 1 / 30 3.3% ✗ not met" in table
+    assert table.endswith("Every type reaches its share ✗ not met ")
+
+
+def test_full_coverage_threshold_beside_the_target(render):
+    table = visible(render()).split('<table class="targets">')[1].split("</table>")[0]
+    assert text_of(table).count("全覆盖：每类基本保障业态在 15 分钟内覆盖 ≥ 90% 的居民") == 1
+    en = visible(render(lang="en")).split('<table class="targets">')[1]
+    assert "full coverage: every basic category reaches ≥ 90% of residents in 15 min" in en
+
+
 def test_targets_met_marks(render):
     html = render()
     start = html.index('<table class="targets">')

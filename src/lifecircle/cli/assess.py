@@ -12,7 +12,8 @@ from rich.table import Table
 from lifecircle.cli.city import _database
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
-from lifecircle.core.circles import CircleRules, GradeRules
+from lifecircle.core.circles import CIRCLE_TYPES, CircleRules, GradeRules
+from lifecircle.core.targets import STATUSES
 from lifecircle.errors import ValidationError
 
 out = Console()
@@ -29,6 +30,21 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
+STATUS = {k: f"{mark} {STATUSES[k][1]}" for k, mark in ((True, "✓"), (False, "✗"), (None, "—"))}
+"""How a target's ``met`` (true, false, null) reads."""
+
+
+def _gini(city: dict[str, Any], parameters: dict[str, Any]) -> str:
+    """The Gini coefficient with the share of residents whose walking time is known."""
+    gini, known = city.get("gini"), city.get("known_share")
+    value = "unknown" if gini is None else f"{gini:.2f}"
+    if known is None:  # a run stored before known shares were recorded
+        return f"Gini {value}"
+    least = parameters.get("min_known_share")
+    under = f", under {_pct(least)}" if gini is None and least is not None else ""
+    return f"Gini {value} (time known for {_pct(known)}{under})"
+
+
 def summary_table(document: dict[str, Any], *, limit: int = 12) -> Table:
     """The city's headline figures and its communities with the most residents."""
     city = document["city"]
@@ -37,7 +53,8 @@ def summary_table(document: dict[str, Any], *, limit: int = 12) -> Table:
         title=(
             f"{run['city']} · run {run['id'] or '(not saved)'} · "
             f"{city['basic_complete']}/{city['communities']} communities with full basic "
-            f"coverage · F15 {_pct(city['f15'])} · {run['elapsed_s']:.2f} s"
+            f"coverage · F15 {_pct(city['f15'])} · {_gini(city, run['parameters'])} · "
+            f"{run['elapsed_s']:.2f} s"
         ),
         title_justify="left",
     )
@@ -65,19 +82,56 @@ def summary_table(document: dict[str, Any], *, limit: int = 12) -> Table:
 def targets_table(document: dict[str, Any]) -> Table:
     """The plan's targets and where the city stands."""
     table = Table(title="规划目标 / the plan's targets", title_justify="left")
-    for col in ("target", "goal", "actual", "due", "met", "note"):
-        table.add_column(col)
+    for col in ("target", "goal", "threshold", "actual", "due", "met", "note"):
+        table.add_column(col, no_wrap=col == "threshold")
+    limit = (document["run"]["parameters"].get("limit_minutes") or {}).get("basic", 15)
+    table.caption = (
+        f"threshold: a community is fully covered when every basic category lies within "
+        f"{limit:g} min of at least that share of its residents"
+    )
     for t in document["city"]["targets"]:
         share = t["unit"] == "share"
         show = _pct if share else (lambda v: "—" if v is None else f"{v:,.0f}")
+        threshold = t.get("threshold")
         table.add_row(
             t["label_zh"],
             show(t["target"]),
+            "" if threshold is None else f"≥{_pct(threshold)}",
             show(t["actual"]),
             t["due"] or "",
-            {True: "✓", False: "✗", None: "—"}[t["met"]],
+            "—" if t["target"] is None else STATUS[t["met"]],
             t["note"],
         )
+    return table
+
+
+def pilots_table(document: dict[str, Any]) -> Table | None:
+    """The circle types of the plan's pilots: known counts and shares, unknown ones."""
+    pilots = document["city"].get("pilots") or {}
+    counts = pilots.get("type_counts")
+    if not counts:
+        return None
+    listed, needed = pilots["listed"], pilots["needed"]
+    table = Table(
+        title=f"试点类型 / circle types of the plan's {listed} pilots (each needs ≥ {needed}, "
+        f"{_pct(pilots['min_type_share'])}) · {STATUS[pilots['types_met']]}",
+        title_justify="left",
+    )
+    for col in ("type", "pilots", "share", "status"):
+        table.add_column(col, justify="right" if col in {"pilots", "share"} else "left")
+    for code, count in counts.items():
+        table.add_row(
+            f"{CIRCLE_TYPES[code]} {code}",
+            f"{count} / {listed}",
+            _pct(pilots["type_shares"][code]),
+            STATUS[pilots["type_met"][code]],
+        )
+    table.add_row(
+        "未知 unknown",
+        f"{pilots['unknown']} / {listed}",
+        "",
+        f"{listed - pilots['matched']} not matched, {pilots['undetermined']} type undetermined",
+    )
     return table
 
 
@@ -148,6 +202,8 @@ def assess_cmd(
         return
     out.print(summary_table(document))
     out.print(targets_table(document))
+    if (types := pilots_table(document)) is not None:
+        out.print(types)
 
 
 def runs_cmd(name: NameArg, as_json: JsonOpt = False) -> None:

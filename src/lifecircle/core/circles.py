@@ -382,38 +382,80 @@ def _grade(value: str, rule: str, evidence: dict[str, EvidenceValue]) -> Verdict
 
 @dataclass(frozen=True)
 class PilotMix:
-    """How the pilot circles divide over the three types.
+    """How the plan's pilot circles divide over the three types, as far as is known.
+
+    The denominator is every pilot of the plan (``pilots``), matched or not. A pilot is
+    *unknown* when it was not matched to an assessed community, or was matched but its
+    type is ``undetermined``: it may be of any type. Per type the status is ``True``
+    (met) when the known pilots of that type alone reach ``needed``; ``False`` (not met)
+    when even with every unknown pilot of that type it cannot; ``None`` (not evaluable)
+    otherwise, until enough pilots are known.
 
     Attributes
     ----------
     pilots
-        Number of pilots (the denominator, ``undetermined`` ones included).
-    counts, shares
-        Pilots and share of pilots per type code of :data:`CIRCLE_TYPES`.
+        The plan's pilots (the denominator).
+    matched
+        Pilots matched to an assessed community (``undetermined`` ones included).
+    counts
+        Matched pilots per type code of :data:`CIRCLE_TYPES`.
+    unknown
+        Pilots of unknown type: not matched, or ``undetermined``.
+    shares
+        ``counts / pilots`` per type code: the known share, a lower bound.
+    needed
+        Pilots each type needs: ``min_share`` of ``pilots``, rounded up.
     meets
-        Per type among 集聚式, 街区式 and 分布式: whether its share reaches ``min_share``.
+        Per type among 集聚式, 街区式 and 分布式: ``True``, ``False`` or ``None`` as above.
     all_met
-        Whether all three do (the plan's requirement).
+        ``True`` when all three are met; ``False`` when one cannot be met, or the unknown
+        pilots are too few to make up every type's shortfall at once; ``None`` otherwise.
     min_share
-        The required share.
+        The required share (0..1).
 
     """
 
     pilots: int
+    matched: int
     counts: Mapping[str, int]
+    unknown: int
     shares: Mapping[str, float]
-    meets: Mapping[str, bool]
-    all_met: bool
+    needed: int
+    meets: Mapping[str, bool | None]
+    all_met: bool | None
     min_share: float
 
+    def shortfall(self, code: str) -> int:
+        """Pilots of type ``code`` still missing to reach :attr:`needed` (0 when met)."""
+        return max(0, self.needed - self.counts[code])
 
-def pilot_type_shares(types: Sequence[str], *, min_share: float = PILOT_MIN_SHARE) -> PilotMix:
-    """Shares of the pilots per circle type, and whether each type reaches ``min_share``.
+
+PILOT_TYPES = ("clustered", "street", "distributed")
+"""The three types the plan asks each to reach the minimum share of the pilots."""
+
+
+def _pilot_status(known: int, unknown: int, needed: int) -> bool | None:
+    """Met by the known pilots alone, missed even with every unknown one, or not evaluable."""
+    if known >= needed:
+        return True
+    if known + unknown < needed:
+        return False
+    return None
+
+
+def pilot_type_shares(
+    types: Sequence[str], *, pilots: int, min_share: float = PILOT_MIN_SHARE
+) -> PilotMix:
+    """Shares of the plan's pilots per circle type, and whether each type reaches ``min_share``.
 
     Parameters
     ----------
     types
-        One circle type per pilot: a code or Chinese name of :data:`CIRCLE_TYPES`.
+        The circle type of every *matched* pilot: a code or Chinese name of
+        :data:`CIRCLE_TYPES` (``undetermined`` for one whose type is not known).
+    pilots
+        The number of pilots of the plan (30 in Shenzhen's), matched or not: the
+        denominator of every share.
     min_share
         The share (0..1) each of the three types must reach (the plan: 20 %).
 
@@ -421,23 +463,52 @@ def pilot_type_shares(types: Sequence[str], *, min_share: float = PILOT_MIN_SHAR
     -------
     PilotMix
 
+    Raises
+    ------
+    ValidationError
+        For an unknown type, a share outside 0..1, fewer than one pilot, or more types
+        than pilots.
+
+    Examples
+    --------
+    Three matched pilots of three types out of 30 settle nothing yet:
+
+    >>> mix = pilot_type_shares(["clustered", "street", "distributed"], pilots=30)
+    >>> mix.unknown, mix.needed, mix.all_met
+    (27, 6, None)
+
     """
     if problems := _share_problems(min_share=min_share):
         raise ValidationError("; ".join(problems))
     by_name = {**{v: k for k, v in CIRCLE_TYPES.items()}, **{k: k for k in CIRCLE_TYPES}}
-    if unknown := sorted({t for t in types if t not in by_name}):
-        raise ValidationError(f"unknown circle types {unknown}")
-    if not types:
-        raise ValidationError("no pilots given")
+    if unknown_types := sorted({t for t in types if t not in by_name}):
+        raise ValidationError(f"unknown circle types {unknown_types}")
+    if pilots < 1:
+        raise ValidationError(f"the plan must list at least one pilot, not {pilots}")
+    if len(types) > pilots:
+        raise ValidationError(f"{len(types)} matched pilots but the plan lists only {pilots}")
     codes = [by_name[t] for t in types]
     counts = {k: codes.count(k) for k in CIRCLE_TYPES}
-    shares = {k: c / len(codes) for k, c in counts.items()}
-    meets = {k: shares[k] >= min_share for k in ("clustered", "street", "distributed")}
+    unknown = pilots - len(codes) + counts["undetermined"]
+    # 0.2 * 30 is 6.000000000000001 in floating point: the tolerance keeps it 6
+    needed = int(np.ceil(min_share * pilots - 1e-9))
+    meets = {k: _pilot_status(counts[k], unknown, needed) for k in PILOT_TYPES}
+    # the unknown pilots are shared: together they must make up every type's shortfall
+    short = sum(max(0, needed - counts[k]) for k in PILOT_TYPES)
+    statuses = set(meets.values())
+    all_met: bool | None = None
+    if statuses == {True}:
+        all_met = True
+    elif False in statuses or short > unknown:
+        all_met = False
     return PilotMix(
-        pilots=len(codes),
+        pilots=pilots,
+        matched=len(codes),
         counts=MappingProxyType(counts),
-        shares=MappingProxyType(shares),
+        unknown=unknown,
+        shares=MappingProxyType({k: c / pilots for k, c in counts.items()}),
+        needed=needed,
         meets=MappingProxyType(meets),
-        all_met=all(meets.values()),
+        all_met=all_met,
         min_share=min_share,
     )

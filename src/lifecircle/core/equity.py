@@ -2,15 +2,24 @@
 
 Each resident's walking time here is the walk to the *farthest* of the basic categories'
 nearest places, i.e. the minutes within which every basic need can be met (separately,
-not as one tour). F15 is the population-weighted share of residents for whom that time
-is within 15 minutes (or another limit): every basic category within reach.
+not as one tour). The network search stops at a limit, so a time is *known* only when
+every basic category was reached within it; otherwise (``nan``) we only know that the
+walk is longer than the search went (or that the home lies off the network).
 
-Unreached categories (``nan`` metres) count as beyond the limit. A walking time that is
-not known (``nan``) or exceeds ``cap_minutes`` enters the Gini coefficient at the cap,
-by default the F15 limit: beyond the search limit we only know that the walk is longer,
-so everything beyond is treated alike. The Gini coefficient is then one of censored
-times, a lower bound of the spread of the true times when many residents are capped;
-pass a larger cap (at most the search limit) for more resolution.
+F15 is the population-weighted share of *all* residents whose time is within 15 minutes
+(or another limit): every basic category within reach. A resident whose time is
+unknown because it lies beyond the search is known *not* to be within the limit, as long
+as the search went at least as far as the limit (:func:`community_equity` checks it), so
+F15 is known for every resident. (Taken over the residents with a known time only it
+would be 100 % by construction whenever the search stops at the limit.)
+
+The Gini coefficient is taken over the residents whose time is known, and only when they
+are at least ``min_known_share`` (:data:`MIN_KNOWN_SHARE`, half) of the residents;
+otherwise it is ``nan`` (not known). ``known_share``, the share of residents with a known
+time, goes beside it: the coefficient describes how unequal the walks are among those
+who reach every basic category within the search, not among everyone. Treating unknown
+times as equal to a cap would make a city where nobody reaches a basic category look
+perfectly equal (a Gini coefficient of 0).
 """
 
 from __future__ import annotations
@@ -27,6 +36,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from numpy.typing import ArrayLike, NDArray
+
+MIN_KNOWN_SHARE = 0.5
+"""A Gini coefficient of walking time needs a known time for at least half the residents."""
 
 
 def _values_weights(
@@ -146,29 +158,50 @@ class EquityResult:
 
     Attributes
     ----------
-    limit_minutes, cap_minutes, speed_kmh
-        The F15 limit, the cap of walking times in the Gini coefficient, the speed.
+    limit_minutes, speed_kmh
+        The F15 limit and the walking speed.
+    min_known_share
+        The least share of residents with a known time for a Gini coefficient.
     population
         Residents per community.
+    known_share
+        Share of residents whose walking time is known (every basic category reached
+        within the search); ``nan`` for communities without residents.
     f15
-        Share of residents with every basic category within the limit; ``nan`` for
+        Share of all residents with every basic category within the limit; ``nan`` for
         communities without residents.
     gini
-        Gini coefficient of capped walking time across residents; ``nan`` without
-        residents.
-    f15_all, gini_all
+        Gini coefficient of walking time across the residents with a known time; ``nan``
+        without residents or when ``known_share`` is below ``min_known_share``.
+    known_share_all, f15_all, gini_all
         The same over all residents inside any community.
 
     """
 
     limit_minutes: float
-    cap_minutes: float
     speed_kmh: float
+    min_known_share: float
     population: NDArray[np.float64]
+    known_share: NDArray[np.float64]
     f15: NDArray[np.float64]
     gini: NDArray[np.float64]
+    known_share_all: float
     f15_all: float
     gini_all: float
+
+
+def _known(
+    x: NDArray[np.float64], w: NDArray[np.float64], min_known_share: float
+) -> tuple[float, float]:
+    """Share of the weight with a finite time, and the Gini coefficient over it (or nan)."""
+    if not np.any(w > 0):
+        return float("nan"), float("nan")
+    known = np.isfinite(x)
+    u = _unit(w)  # scale-free like gini and f15: tiny weights must not underflow
+    share = float(u[known].sum() / u.sum())
+    if share < min_known_share or not known.any():
+        return share, float("nan")
+    return share, gini(x[known], w[known])
 
 
 def community_equity(
@@ -179,8 +212,9 @@ def community_equity(
     n_zones: int,
     groups: Sequence[str],
     limit_minutes: float = DEFAULT_MINUTES,
-    cap_minutes: float | None = None,
     speed_kmh: float = WALK_SPEED_KMH,
+    searched_m: float | None = None,
+    min_known_share: float = MIN_KNOWN_SHARE,
 ) -> EquityResult:
     """F15 and the Gini coefficient of walking time of every community.
 
@@ -199,44 +233,59 @@ def community_equity(
         Group per column; the ``"basic"`` columns make up the walking time.
     limit_minutes
         The F15 limit, minutes.
-    cap_minutes
-        Walking times above this (and unknown ones) enter the Gini coefficient at it;
-        default ``limit_minutes``.
     speed_kmh
         Walking speed.
+    searched_m
+        The limit, in metres, ``metres`` was searched with. When given, an F15 limit
+        beyond it (at ``speed_kmh``) raises: a place not found might then lie within the
+        limit, and F15 would not be known.
+    min_known_share
+        The least share (0..1) of a community's residents with a known time for its Gini
+        coefficient (default :data:`MIN_KNOWN_SHARE`).
 
     Returns
     -------
     EquityResult
 
     """
-    cap = limit_minutes if cap_minutes is None else cap_minutes
-    if not (0.0 < limit_minutes <= 240.0 and 0.0 < cap <= 240.0):
-        raise ValidationError("limit and cap must lie in (0, 240] minutes")
+    if not 0.0 < limit_minutes <= 240.0:
+        raise ValidationError("the limit must lie in (0, 240] minutes")
+    if not 0.0 <= min_known_share <= 1.0:
+        raise ValidationError(f"min_known_share {min_known_share} is outside 0..1")
+    if searched_m is not None:
+        searched = minutes_from_metres(searched_m, speed_kmh=speed_kmh)
+        if limit_minutes > searched * (1 + 1e-9):
+            raise ValidationError(
+                f"the F15 limit of {limit_minutes:g} min lies beyond the search "
+                f"({searched:.4g} min at {speed_kmh:g} km/h): F15 would not be known"
+            )
     x, w = _values_weights(
         basic_minutes(metres, basic=np.asarray(groups) == "basic", speed_kmh=speed_kmh), weights
     )
     z = np.asarray(zone, dtype=np.int64)
     if z.shape != x.shape or (z.size and (z.min() < -1 or z.max() >= n_zones)):
         raise ValidationError(f"zone must give an index in -1..{n_zones - 1} per point")
-    capped = np.fmin(np.nan_to_num(x, nan=cap), cap)
     inside = z >= 0
     order = np.argsort(z[inside], kind="stable")
-    zs, xs, ws, cs = z[inside][order], x[inside][order], w[inside][order], capped[inside][order]
+    zs, xs, ws = z[inside][order], x[inside][order], w[inside][order]
     bounds = np.searchsorted(zs, np.arange(n_zones + 1))
     f = np.full(n_zones, np.nan)
     g = np.full(n_zones, np.nan)
+    k_share = np.full(n_zones, np.nan)
     for k in range(n_zones):
         part = slice(bounds[k], bounds[k + 1])
         f[k] = f15(xs[part], ws[part], limit_minutes=limit_minutes)
-        g[k] = gini(cs[part], ws[part])
+        k_share[k], g[k] = _known(xs[part], ws[part], min_known_share)
+    share_all, gini_all = _known(xs, ws, min_known_share)
     return EquityResult(
         limit_minutes=float(limit_minutes),
-        cap_minutes=float(cap),
         speed_kmh=float(speed_kmh),
+        min_known_share=float(min_known_share),
         population=np.bincount(zs, weights=ws, minlength=n_zones).astype(np.float64),
+        known_share=k_share,
         f15=f,
         gini=g,
+        known_share_all=share_all,
         f15_all=f15(xs, ws, limit_minutes=limit_minutes),
-        gini_all=gini(cs, ws),
+        gini_all=gini_all,
     )

@@ -8,7 +8,11 @@ the floor area; 50 new or renovated community commercial centres. It also asks f
 statistics of shop counts, employees, satisfaction and investment. The numbers live in a
 targets file (``data/targets/shenzhen-2023.toml``), read by :mod:`lifecircle.io.targets`;
 this module only compares. A figure that is not recorded is ``None`` and its target is
-neither met nor missed (``met`` is ``None``): no survey is not 0 % satisfaction.
+neither met nor missed (``met`` is ``None``, not evaluable): no survey is not 0 %
+satisfaction. Likewise the pilots' type shares are shares of all the plan's pilots, and
+a pilot not matched to an assessed community (or of undetermined type) is unknown: the
+target is met or missed only once the known pilots settle it, whatever the unknown ones
+turn out to be (:func:`lifecircle.core.circles.pilot_type_shares`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from lifecircle.core.circles import PilotMix
+
+
+STATUSES: Mapping[bool | None, tuple[str, str]] = MappingProxyType(
+    {True: ("达标", "met"), False: ("未达标", "not met"), None: ("无法判定", "not evaluable")}
+)
+"""A target's ``met`` in words, Chinese and English: met, not met, not evaluable."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,11 @@ class CityFigures:
     pilots_matched, pilots_complete
         Pilots found among the units, and those of them with full basic coverage.
     pilot_mix
-        Circle types of the matched pilots (``None`` when none matched).
+        Circle types of the plan's pilots, as far as matched (``None`` when the plan
+        lists no pilots).
+    basic_share
+        The full-coverage threshold the counts were made with: a unit has full basic
+        coverage when every basic category reaches this share (0..1) of its residents.
     satisfaction_pilots, satisfaction_all
         Survey satisfaction (0..1) in the pilots and city-wide.
     commercial_floor_share
@@ -103,6 +117,7 @@ class CityFigures:
     pilots_matched: int = 0
     pilots_complete: int = 0
     pilot_mix: PilotMix | None = None
+    basic_share: float | None = None
     satisfaction_pilots: float | None = None
     satisfaction_all: float | None = None
     commercial_floor_share: float | None = None
@@ -114,7 +129,13 @@ class CityFigures:
 
 @dataclass(frozen=True)
 class TargetRow:
-    """One target and where the city stands (``met`` is ``None`` when not measurable)."""
+    """One target and where the city stands.
+
+    ``met`` is ``True`` (met), ``False`` (not met) or ``None`` (not evaluable: not
+    recorded, or too little known to tell). ``threshold`` is the share of residents
+    (0..1) every basic category must reach for a unit to count as fully covered, on the
+    rows that count such units; ``None`` on the others.
+    """
 
     code: str
     label_zh: str
@@ -126,10 +147,37 @@ class TargetRow:
     met: bool | None
     note: str
     source: str
+    threshold: float | None = None
 
 
 def _at_least(actual: float | None, target: float) -> bool | None:
     return None if actual is None else actual >= target - 1e-12
+
+
+def pilot_mix_note(mix: PilotMix) -> str:
+    """Why the pilots' type-share target is met, not met or not evaluable, in numbers.
+
+    For example, with three matched pilots of three types out of 30: "of 30 pilots:
+    clustered 1, street 1, distributed 1, 27 unknown (27 not matched, 0 type
+    undetermined); each type needs 6 (20 %); not evaluable until more pilots are known
+    (still missing: clustered 5, street 5, distributed 5)".
+    """
+    text = (
+        f"of {mix.pilots} pilots: "
+        + ", ".join(f"{k} {mix.counts[k]}" for k in mix.meets)
+        + f", {mix.unknown} unknown ({mix.pilots - mix.matched} not matched, "
+        f"{mix.counts['undetermined']} type undetermined); each type needs {mix.needed} "
+        f"({100 * mix.min_share:g} %)"
+    )
+    missing = ", ".join(f"{k} {mix.shortfall(k)}" for k in mix.meets if mix.shortfall(k))
+    if mix.all_met is True:
+        return text + "; met"
+    if mix.all_met is None:
+        return f"{text}; not evaluable until more pilots are known (still missing: {missing})"
+    if hopeless := [k for k, met in mix.meets.items() if met is False]:
+        who = ", ".join(hopeless)
+        return f"{text}; not met: {who} cannot reach {mix.needed} even with every unknown pilot"
+    return f"{text}; not met: the {mix.unknown} unknown pilots cannot make up {missing}"
 
 
 def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[TargetRow, ...]:
@@ -169,6 +217,7 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             figures.basic_complete >= total,
             scope,
             src.get("basic_full_coverage", targets.document),
+            figures.basic_share,
         )
     )
     listed = len(targets.pilots)
@@ -184,23 +233,22 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             (figures.pilots_complete >= listed) if figures.pilots_matched else None,
             f"{figures.pilots_matched} of {listed} pilots found among the assessed units",
             src.get("pilots", targets.document),
+            figures.basic_share,
         )
     )
     mix = figures.pilot_mix
-    low = None if mix is None else min(mix.shares[k] for k in mix.meets)
+    known = mix is not None and mix.matched > mix.counts["undetermined"]
     rows.append(
         TargetRow(
             "pilot_type_share",
             "每种生活圈类型占试点比例(最低)",
-            "Smallest share of a circle type among pilots",
+            "Smallest share of a circle type among the plan's pilots",
             targets.pilot_type_min_share,
-            low,
+            min(mix.shares[k] for k in mix.meets) if mix is not None and known else None,
             "share",
             targets.pilots_due,
             None if mix is None else mix.all_met,
-            ""
-            if mix is None
-            else ", ".join(f"{k} {mix.counts[k]}" for k in mix.counts if mix.counts[k]),
+            "the targets list no pilots" if mix is None else pilot_mix_note(mix),
             src.get("pilot_types", targets.document),
         )
     )

@@ -54,6 +54,7 @@ COMMUNITY_FIELDS: tuple[tuple[str, str], ...] = (
     ("open_24h", "int"),
     ("f15", "float"),
     ("gini", "float"),
+    ("known_share", "float"),
 )
 """Flat community fields of GeoJSON, GeoPackage and CSV (name, type), before one
 ``cov_<category code>`` share per category. ``grade`` and ``circle_type`` are codes, the

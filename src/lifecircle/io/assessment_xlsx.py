@@ -10,6 +10,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from lifecircle.core.circles import CIRCLE_TYPES, GRADES
+from lifecircle.core.targets import STATUSES
 from lifecircle.errors import OptionalDependencyError, ValidationError
 from lifecircle.io.features import staged_path
 
@@ -85,8 +86,13 @@ COMMUNITY_COLUMNS: tuple[Column, ...] = (
     ("open_24h", "24 小时营业网点", "Places open 24 h", _COUNT),
     ("f15", "F15", "F15", PERCENT),
     ("gini", "步行时间基尼系数", "Gini of walking time", _INDEX),
+    ("known_share", "步行时间已知的居民比例", "Residents with a known walking time", PERCENT),
 )
 """Columns of the Communities sheet before the coverage column of each category."""
+
+UNKNOWN = ("未知", "unknown")
+"""What a cell says for a figure that is not known (a Gini coefficient of too few known
+walking times), where an empty cell could be misread."""
 
 _TARGETS: tuple[Column, ...] = (
     ("label", "目标", "Target", None),
@@ -95,6 +101,7 @@ _TARGETS: tuple[Column, ...] = (
     ("unit", "单位", "Unit", None),
     ("due", "期限", "Due", None),
     ("met", "是否达标", "Met", None),
+    ("threshold", "全覆盖阈值（每类基本保障业态）", "Full-coverage threshold", PERCENT),
     ("note", "说明", "Note", None),
     ("source", "依据", "Source", None),
 )
@@ -118,9 +125,10 @@ _PILOTS: tuple[Column, ...] = (
 )
 _PILOT_TYPES: tuple[Column, ...] = (
     ("type", "生活圈类型", "Circle type", None),
-    ("share", "占试点比例", "Share of pilots", PERCENT),
+    ("count", "试点数", "Pilots", _COUNT),
+    ("share", "占名单试点比例", "Share of the listed pilots", PERCENT),
     ("minimum", "最低比例", "Minimum share", PERCENT),
-    ("met", "是否达标", "Met", None),
+    ("met", "是否达标", "Status", None),
 )
 _COVERAGE: tuple[Column, ...] = (
     ("code", "社区编码", "Code", None),
@@ -165,7 +173,8 @@ _FIGURES: tuple[Column, ...] = (
         "Residents reaching every basic need within {limit:g} min (F15)",
         PERCENT,
     ),
-    ("city.gini", "步行时间基尼系数", "Gini coefficient of walking time", _INDEX),
+    ("city.gini", "步行时间基尼系数（时间已知的居民）", "Gini of walking time (known)", _INDEX),
+    ("city.known_share", "步行时间已知的居民比例", "Residents with a known time", PERCENT),
     ("city.places", "商业网点", "Places", _COUNT),
     ("city.chain_share", "连锁化率", "Chain share", PERCENT),
     ("city.open_24h", "24 小时营业网点", "Places open 24 h", _COUNT),
@@ -179,6 +188,9 @@ _FIGURES: tuple[Column, ...] = (
     ("city.elderly.f15", "老年人：F15", "Elderly: F15", PERCENT),
 )
 """Key figures of the City sheet: a dotted path into the document, headers, format."""
+
+_SAY_UNKNOWN = frozenset({"city.f15", "city.gini", "city.known_share", "city.elderly.f15"})
+"""Key figures that say :data:`UNKNOWN` when null, not an empty cell."""
 
 
 def check_lang(lang: str) -> None:
@@ -378,7 +390,9 @@ def write_assessment_xlsx(
     return tuple(workbook.sheetnames)
 
 
-def _city_figures(assessment: Mapping[str, Any]) -> list[tuple[str, str, Any, str | None]]:
+def _city_figures(
+    assessment: Mapping[str, Any], lang: str
+) -> list[tuple[str, str, Any, str | None]]:
     """The City sheet's key figures: Chinese label, English label, value, number format."""
     run, city = assessment["run"], assessment.get("city") or {}
     limit = ((run.get("parameters") or {}).get("limit_minutes") or {}).get("basic", 15.0)
@@ -387,6 +401,8 @@ def _city_figures(assessment: Mapping[str, Any]) -> list[tuple[str, str, Any, st
         value: Any = assessment
         for key in path.split("."):
             value = value.get(key) if isinstance(value, dict) else None
+        if value is None and path in _SAY_UNKNOWN:
+            value = _tr(UNKNOWN, lang)
         figures.append((zh.format(limit=limit), en.format(limit=limit), value, number_format))
     for code, count in (city.get("grades") or {}).items():
         zh, en = f"社区等级：{grade_label(code, 'zh')}", f"Grade: {grade_label(code, 'en')}"
@@ -400,7 +416,7 @@ def _city_figures(assessment: Mapping[str, Any]) -> list[tuple[str, str, Any, st
 def _city_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
     lang, city = sheet.lang, assessment.get("city") or {}
     sheet.header([_tr(("指标", "Figure"), lang), _tr(("数值", "Value"), lang)])
-    for zh, en, value, number_format in _city_figures(assessment):
+    for zh, en, value, number_format in _city_figures(assessment, lang):
         sheet.add([zh if lang == "zh" else en, value], [None, number_format])
 
     if targets := city.get("targets") or []:
@@ -413,6 +429,10 @@ def _city_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
                 **t,
                 "label": t.get(f"label_{lang}") or t.get("code"),
                 "unit": _tr(_UNITS[unit], lang) if unit in _UNITS else unit,
+                # true and false stay booleans; a target not evaluable says so
+                "met": _tr(STATUSES[None], lang)
+                if t.get("met") is None and t.get("target") is not None
+                else t.get("met"),
             }
             formats = [share if c[0] in {"target", "actual"} else c[3] for c in _TARGETS]
             sheet.add([row.get(c[0]) for c in _TARGETS], formats)
@@ -468,25 +488,36 @@ def _pilots_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
     )
     last_pilot_row = sheet.row - 1
     minimum = pilots.get("min_type_share")
+    counts, met = pilots.get("type_counts") or {}, pilots.get("type_met") or {}
     if shares := pilots.get("type_shares") or {}:
         sheet.skip()
+        unknown = ("未知（未匹配或类型待定）", "Unknown (not matched or undetermined)")
         sheet.table(
             _PILOT_TYPES,
-            (
-                {
-                    "type": circle_type_label(t, lang),
-                    "share": share,
-                    "minimum": minimum,
-                    "met": None if share is None or minimum is None else share >= minimum,
-                }
-                for t, share in shares.items()
-            ),
+            [
+                *(
+                    {
+                        "type": circle_type_label(t, lang),
+                        "count": counts.get(t),
+                        "share": share,
+                        "minimum": minimum,
+                        "met": _tr(STATUSES[met.get(t)], lang),
+                    }
+                    for t, share in shares.items()
+                ),
+                {"type": _tr(unknown, lang), "count": pilots.get("unknown")},
+            ],
         )
     sheet.skip()
     for label, value in (
         (("名单内试点", "Pilots listed"), pilots.get("listed")),
         (("匹配到社区的试点", "Pilots matched to a community"), pilots.get("matched")),
-        (("三种类型均达到最低比例", "Every type at its minimum share"), pilots.get("types_met")),
+        (("类型未知的试点", "Pilots of unknown type"), pilots.get("unknown")),
+        (("每种类型至少需要", "Pilots each type needs"), pilots.get("needed")),
+        (
+            ("三种类型均达到最低比例", "Every type at its minimum share"),
+            _tr(STATUSES[pilots.get("types_met")], lang),
+        ),
     ):
         sheet.add([_tr(label, lang), value], [None, _COUNT])
     sheet.finish(columns=len(_PILOTS), last_row=last_pilot_row)
@@ -501,6 +532,10 @@ def _communities_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
         (
             {
                 **c,
+                # a Gini coefficient of too few known times: say so, never a blank or 0
+                "gini": _tr(UNKNOWN, lang)
+                if c.get("gini") is None and c.get("population")
+                else c.get("gini"),
                 "grade": grade_label(c.get("grade"), lang),
                 "circle_type": circle_type_label(c.get("circle_type"), lang),
                 "missing": _names(c.get("missing"), names, lang),

@@ -228,6 +228,18 @@ class _Report:
             "title": self.t["yes"] if flag else self.t["no"],
         }
 
+    def status(self, flag: Any) -> str:
+        """A target's status in words: met, not met or not evaluable (``null``)."""
+        return self.t[{True: "target_met", False: "target_not_met"}.get(flag, "target_na")]
+
+    def gini_note(self, city: Mapping[str, Any]) -> str:
+        """Beside the Gini coefficient: over how many residents, or why it is not known."""
+        known, least = _pct(city.get("known_share")), _pct(self.params.get("min_known_share"))
+        if known == DASH:  # a document from before known shares
+            return ""
+        key = "gini_known" if _num(city.get("gini")) else "gini_unknown"
+        return self.t[key].format(v=known, least=least)
+
     # -- per community ---------------------------------------------------------------
 
     def basic_reached(self, com: Mapping[str, Any]) -> float | None:

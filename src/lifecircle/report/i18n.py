@@ -6,6 +6,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from lifecircle.core.circles import CIRCLE_TYPES, GRADES
+from lifecircle.core.targets import STATUSES
 from lifecircle.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -94,8 +95,19 @@ _ZH: dict[str, str] = {
     "pilots_listed": "名单试点",
     "pilots_matched": "已匹配社区",
     "type_share": "类型占比",
-    "type_min": "要求 ≥ {v}",
     "types_met": "三类试点均达到要求",
+    "pilot_types_of": "占名单 {n} 个试点；每类至少 {k} 个，即 {v}",
+    "pilot_count": "试点数",
+    "pilot_unknown": "未知（未匹配 {a} 个，类型待定 {b} 个）",
+    "target_met": STATUSES[True][0],
+    "target_not_met": STATUSES[False][0],
+    "target_na": STATUSES[None][0],
+    "threshold_note": "全覆盖：每类基本保障业态在 {m} 分钟内覆盖 ≥ {v} 的居民",
+    "known_share": "步行时间已知的居民",
+    "gini_known": "按步行时间已知的 {v} 居民计算",
+    "gini_unknown": "未知：仅 {v} 居民的步行时间已知（需 ≥ {least}）",
+    "known_short": "时间已知 {v}",
+    "unknown": "未知",
     "seq": "序号",
     "district": "区",
     "street": "街道",
@@ -238,8 +250,19 @@ _EN: dict[str, str] = {
     "pilots_listed": "Pilots listed",
     "pilots_matched": "Matched to a community",
     "type_share": "Share",
-    "type_min": "required ≥ {v}",
     "types_met": "Every type reaches its share",
+    "pilot_types_of": "of the {n} listed pilots; each type needs at least {k}, i.e. {v}",
+    "pilot_count": "Pilots",
+    "pilot_unknown": "unknown ({a} not matched, {b} type undetermined)",
+    "target_met": STATUSES[True][1],
+    "target_not_met": STATUSES[False][1],
+    "target_na": STATUSES[None][1],
+    "threshold_note": "full coverage: every basic category reaches ≥ {v} of residents in {m} min",
+    "known_share": "Residents with a known walking time",
+    "gini_known": "over the {v} of residents with a known walking time",
+    "gini_unknown": "unknown: walking time known for only {v} of residents (needs ≥ {least})",
+    "known_short": "time known for {v}",
+    "unknown": "unknown",
     "seq": "No.",
     "district": "District",
     "street": "Street",

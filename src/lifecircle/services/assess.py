@@ -26,7 +26,6 @@ from lifecircle.core.circles import (
     GradeRules,
     Verdict,
     grade,
-    pilot_type_shares,
 )
 from lifecircle.core.coverage import (
     CoverageResult,
@@ -35,7 +34,12 @@ from lifecircle.core.coverage import (
     community_coverage,
     place_stats,
 )
-from lifecircle.core.equity import EquityResult, basic_minutes, community_equity
+from lifecircle.core.equity import (
+    MIN_KNOWN_SHARE,
+    EquityResult,
+    basic_minutes,
+    community_equity,
+)
 from lifecircle.core.impedance import (
     ELDERLY_SPEED_KMH,
     MAX_SNAP_M,
@@ -49,6 +53,7 @@ from lifecircle.io.targets import load_targets
 from lifecircle.io.units import name_key
 from lifecircle.services.circle_types import circle_types
 from lifecircle.services.city_data import CityData, load_compute_store
+from lifecircle.services.pilots import mix_record, pilot_mix, pilot_rows
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_assessment, list_assessments, save_assessment
@@ -141,6 +146,7 @@ class AssessParams:
             "weak_share": rules.weak_below,
             "quality_share": rules.quality_share,
             "max_snap_m": self.max_snap_m,
+            "min_known_share": MIN_KNOWN_SHARE,
             "circle_rules": asdict(self.circles),
             "grade_rules": asdict(self.grades),
             "targets": targets.name,
@@ -307,7 +313,13 @@ def score(
     )
     basic_limit = params.rules().minutes_for("basic")
     equity, equity_old = (
-        community_equity(**common, groups=data.groups, limit_minutes=basic_limit, speed_kmh=speed)
+        community_equity(
+            **common,
+            groups=data.groups,
+            limit_minutes=basic_limit,
+            speed_kmh=speed,
+            searched_m=searched_m,
+        )
         for speed in (params.speed, ELDERLY_SPEED_KMH)
     )
     stats = place_stats(
@@ -359,6 +371,7 @@ def community_records(
             "open_24h": int(stats.open_24h[k]),
             "f15": num(sc.equity.f15[k]),
             "gini": num(sc.equity.gini[k]),
+            "known_share": num(sc.equity.known_share[k]),
             "circle_type": types[k].value,
             "circle_type_zh": types[k].label,
             "circle_type_rule": types[k].rule,
@@ -420,47 +433,16 @@ def assess(
     communities = community_records(data, sc, pilot_units=set(pilots.values()))
     cov, old, types, grades = sc.coverage, sc.elderly, sc.types, sc.grades
     equity, equity_old = sc.equity, sc.equity_elderly
-    basic_cols = np.flatnonzero(np.asarray(data.groups) == "basic")
 
     step("the plan's targets")
-    pilot_rows = []
-    for pilot in targets.pilots:
-        k = pilots.get(pilot.seq)
-        row: dict[str, Any] = {
-            "seq": pilot.seq,
-            "district": pilot.district,
-            "name": pilot.name,
-            "street": pilot.street,
-            "community_code": None,
-            "circle_type": None,
-            "grade": None,
-            "basic_complete": None,
-            "coverage_basic_min": None,
-        }
-        if k is not None:
-            row |= {
-                "community_code": data.units.codes[k],
-                "circle_type": types[k].value,
-                "grade": grades[k].value,
-                "basic_complete": bool(cov.basic_complete[k]),
-                "coverage_basic_min": num(np.nanmin(cov.covered[k, basic_cols]))
-                if basic_cols.size and cov.population[k] > 0
-                else None,
-            }
-        pilot_rows.append(row)
-    mix = (
-        pilot_type_shares(
-            [types[k].value for k in pilots.values()], min_share=targets.pilot_type_min_share
-        )
-        if pilots
-        else None
-    )
+    mix = pilot_mix(targets, pilots, communities)
     figures = CityFigures(
         communities=n_units,
         basic_complete=int(cov.basic_complete.sum()),
         pilots_matched=len(pilots),
         pilots_complete=sum(bool(cov.basic_complete[k]) for k in pilots.values()),
         pilot_mix=mix,
+        basic_share=params.rules().basic_share,
         shops=len(data.places),
     )
     target_rows = [asdict(t) for t in evaluate_targets(targets, figures)]
@@ -474,6 +456,7 @@ def assess(
         "minutes_mean": _by_category(cats, city_minutes, 2),
         "f15": num(equity.f15_all),
         "gini": num(equity.gini_all),
+        "known_share": num(equity.known_share_all),
         "walk_histogram": _histogram(data, w, params),
         "grades": {
             g: sum(v.value == g for v in grades)
@@ -494,9 +477,13 @@ def assess(
             "listed": len(targets.pilots),
             "matched": len(pilots),
             "min_type_share": targets.pilot_type_min_share,
-            "type_shares": None if mix is None else {k: round(mix.shares[k], 4) for k in mix.meets},
-            "types_met": None if mix is None else mix.all_met,
-            "rows": pilot_rows,
+            **mix_record(mix),
+            "rows": pilot_rows(
+                targets,
+                pilots,
+                communities,
+                basic=[c for c, g in zip(cats, data.groups, strict=True) if g == "basic"],
+            ),
         },
     }
     data_info = {
