@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.core.coverage import CoverageRules, community_coverage
-from lifecircle.core.equity import basic_minutes, community_equity, f15, gini
+from lifecircle.core.assess.coverage import CoverageRules, community_coverage
+from lifecircle.core.assess.equity import basic_minutes, community_equity, f15, gini
 from lifecircle.errors import ValidationError
 
 NAN = math.nan

@@ -12,7 +12,7 @@ from rich.table import Table
 from lifecircle.cli.city import _database
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
-from lifecircle.core.circles import CircleRules, GradeRules
+from lifecircle.core.assess.circles import CircleRules, GradeRules
 from lifecircle.errors import ValidationError
 
 out = Console()

@@ -4,7 +4,7 @@ One network pass finds, for every population point, the walk to the nearest plac
 every category (``core.access``); the cores then score each community (coverage,
 equity, places, circle type, grade) for the headline walking speed and for the elderly
 one, and the city against the plan's targets. :func:`assess` is pure computation over a
-:class:`~lifecircle.services.city_data.CityData`; :func:`run_assessment` loads it from
+:class:`~lifecircle.services.city.data.CityData`; :func:`run_assessment` loads it from
 the database and stores the run.
 """
 
@@ -20,8 +20,7 @@ import numpy as np
 import shapely
 
 from lifecircle import __version__
-from lifecircle.core.access import AccessResult, accessibility
-from lifecircle.core.circles import (
+from lifecircle.core.assess.circles import (
     CIRCLE_TYPES,
     CircleRules,
     GradeRules,
@@ -30,26 +29,27 @@ from lifecircle.core.circles import (
     grade,
     pilot_type_shares,
 )
-from lifecircle.core.coverage import (
+from lifecircle.core.assess.coverage import (
     CoverageResult,
     CoverageRules,
     PlaceStats,
     community_coverage,
     place_stats,
 )
-from lifecircle.core.equity import EquityResult, basic_minutes, community_equity
-from lifecircle.core.impedance import (
+from lifecircle.core.assess.equity import EquityResult, basic_minutes, community_equity
+from lifecircle.core.assess.targets import CityFigures, PlanTargets, evaluate_targets
+from lifecircle.core.walk.access import AccessResult, accessibility
+from lifecircle.core.walk.impedance import (
     ELDERLY_SPEED_KMH,
     MAX_SNAP_M,
     WALK_SPEED_KMH,
     metres_from_minutes,
 )
-from lifecircle.core.snap import snap_points
-from lifecircle.core.targets import CityFigures, PlanTargets, evaluate_targets
+from lifecircle.core.walk.snap import snap_points
 from lifecircle.errors import ValidationError
 from lifecircle.io.targets import load_targets
-from lifecircle.io.units import name_key
-from lifecircle.services.city_data import CityData, load_compute_store
+from lifecircle.io.units.assessment_units import name_key
+from lifecircle.services.city.data import CityData, load_compute_store
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_assessment, list_assessments, save_assessment
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
     from sqlalchemy.engine import Engine
 
-    from lifecircle.core.snap import Snapped
+    from lifecircle.core.walk.snap import Snapped
 
 PROFILES = MappingProxyType({"standard": WALK_SPEED_KMH, "elderly": ELDERLY_SPEED_KMH})
 """Headline walking profiles and their speeds, km/h."""

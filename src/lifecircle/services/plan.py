@@ -4,7 +4,7 @@ For each category asked, the residents of the planned area (one community, or ev
 community of the city) who reach no existing place of it within the walking limit are
 the demand; candidate sites are points along the streets within their reach or a
 user's list of shop units (:mod:`lifecircle.services.candidates`). The walks between
-them come from bounded network searches, and ``core.locate`` chooses the sites:
+them come from bounded network searches, and ``core.plan`` chooses the sites:
 
 * ``cover`` (LSCP): the fewest new places so that every resident a candidate can reach
   (``share = 1``), or a share of all the area's residents, existing places counted,
@@ -12,7 +12,7 @@ them come from bounded network searches, and ``core.locate`` chooses the sites:
 * ``max`` (MCLP): the ``k`` new places reaching the most residents not yet covered,
   optionally at most ``capacity`` residents each.
 
-:func:`plan` is pure computation over a :class:`~lifecircle.services.city_data.CityData`
+:func:`plan` is pure computation over a :class:`~lifecircle.services.city.data.CityData`
 and returns the plan document of docs/assessment.md; :func:`run_plan` loads the city,
 plans and stores the document.
 """
@@ -28,12 +28,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lifecircle import __version__
-from lifecircle.core.access import accessibility
-from lifecircle.core.categories import GROUPS
-from lifecircle.core.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
-from lifecircle.core.impedance import metres_from_minutes as _metres
-from lifecircle.core.insert import insert_points
-from lifecircle.core.locate import (
+from lifecircle.core.assess.categories import GROUPS
+from lifecircle.core.plan import (
     LSCP,
     MCLP,
     LocateResult,
@@ -42,8 +38,12 @@ from lifecircle.core.locate import (
     default_solver,
     milp_solver,
 )
-from lifecircle.core.locate_split import SplitSolver
-from lifecircle.core.snap import Snapped, snap_points
+from lifecircle.core.plan.split import SplitSolver
+from lifecircle.core.walk.access import accessibility
+from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
+from lifecircle.core.walk.impedance import metres_from_minutes as _metres
+from lifecircle.core.walk.insert import insert_points
+from lifecircle.core.walk.snap import Snapped, snap_points
 from lifecircle.errors import DataError, InfeasibleError, NotFoundError, ValidationError
 from lifecircle.services.candidates import (
     Candidates,
@@ -54,7 +54,7 @@ from lifecircle.services.candidates import (
     undominated,
     within,
 )
-from lifecircle.services.city_data import CityData, load_compute_store
+from lifecircle.services.city.data import CityData, load_compute_store
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_plan, save_plan
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
     from sqlalchemy.engine import Engine
 
-    from lifecircle.core.network import WalkNetwork
+    from lifecircle.core.walk.network import WalkNetwork
 
 MODES = ("cover", "max")
 """Plan modes: set covering (fewest places) and maximal covering (best ``k`` places)."""
@@ -77,10 +77,10 @@ SOLVER_NAMES = {
     "greedy+milp": "highs+greedy",
     "none": "none",
 }
-"""The ``solver`` of the document for each :class:`~lifecircle.core.locate.LocateResult` method."""
+"""The ``solver`` of the document for each :class:`~lifecircle.core.plan.LocateResult` method."""
 
 _TOL = 1e-9
-"""Relative slack on residents (sums of floats), as in ``core.locate``."""
+"""Relative slack on residents (sums of floats), as in ``core.plan``."""
 
 
 @dataclass(frozen=True)
