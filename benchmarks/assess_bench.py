@@ -40,14 +40,14 @@ import numpy as np
 from lifecircle.config import Settings
 from lifecircle.errors import LifecircleError
 from lifecircle.services.assess import AssessParams, assess, walks
-from lifecircle.services.city_data import load_city_data
+from lifecircle.services.city.data import load_city_data
 from lifecircle.store.migrate import open_database
 from synthetic_city import SIZES, synthetic_city
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from lifecircle.services.city_data import CityData
+    from lifecircle.services.city.data import CityData
 
 HERE = Path(__file__).resolve().parent
 DEMO_CITY = "helsinki"

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifecircle.core.access import Router, counts_at_nodes
+from lifecircle.core.walk.access import Router, counts_at_nodes
 from workload import LIMIT_M, N_CATEGORIES, Bench, index_of
 
 if TYPE_CHECKING:
-    from lifecircle.core.network import WalkNetwork
+    from lifecircle.core.walk.network import WalkNetwork
 
 EXACT_TOL_M = 1e-6
 

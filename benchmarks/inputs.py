@@ -13,19 +13,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifecircle.core.access import bucket_inv_width
-from lifecircle.core.network import WalkNetwork, build_network
+from lifecircle.core.walk.access import bucket_inv_width
+from lifecircle.core.walk.network import WalkNetwork, build_network
 from synthetic import CATEGORY_SHARE, city
 from workload import LIMIT_M, N_CATEGORIES, Bench, index_of
 
 try:  # the OSM readers are optional (the osm extra)
-    from lifecircle.io.osm import tables_from_osm
+    from lifecircle.io.network.osm import tables_from_osm
 except ImportError:
     tables_from_osm = None
 PLACES_IMPORT_ERROR = ""
 try:
-    from lifecircle.io.osm_places import places_from_osm
-    from lifecircle.io.taxonomy import load_taxonomy
+    from lifecircle.io.places.osm import places_from_osm
+    from lifecircle.io.places.taxonomy import load_taxonomy
 except ImportError as exc:
     places_from_osm = load_taxonomy = None
     PLACES_IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
@@ -144,7 +144,7 @@ def helsinki_input(path: Path, *, seed: int, folder: Path) -> tuple[Input, Bench
     missing or fails, places are random network nodes as in the synthetic cities.
     """
     if tables_from_osm is None:
-        raise ImportError("lifecircle.io.osm.tables_from_osm is not available")
+        raise ImportError("lifecircle.io.network.osm.tables_from_osm is not available")
     t = tables_from_osm(path)
     tables = {"node_id": t.node_id, "lon": t.lon, "lat": t.lat, "seg_a": t.seg_a, "seg_b": t.seg_b}
     try:

@@ -7,8 +7,8 @@ import time
 import numba as nb
 import numpy as np
 
-from lifecircle.core.access import Router, counts_at_nodes, nearest_at_nodes
-from lifecircle.core.network import build_network
+from lifecircle.core.walk.access import Router, counts_at_nodes, nearest_at_nodes
+from lifecircle.core.walk.network import build_network
 from synthetic import city
 from workload import LIMIT_M, N_CATEGORIES, Bench, CountsAnswer, index_of
 

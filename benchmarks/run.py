@@ -34,7 +34,7 @@ from synthetic import parse_size
 from workload import Bench, load_result
 
 if TYPE_CHECKING:
-    from lifecircle.core.network import WalkNetwork
+    from lifecircle.core.walk.network import WalkNetwork
 
 HERE = Path(__file__).resolve().parent
 BUILD = HERE / "_build"

@@ -22,9 +22,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
 
-from lifecircle.core.network import WalkNetwork, build_network
-from lifecircle.io.taxonomy import load_taxonomy
-from lifecircle.services.city_data import CityData, Homes, Places, Units, zones_of
+from lifecircle.core.walk.network import WalkNetwork, build_network
+from lifecircle.io.places.taxonomy import load_taxonomy
+from lifecircle.services.city.data import CityData, Homes, Places, Units, zones_of
 from synthetic import LAT0, city
 
 LAT_CENTRE = 22.6

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lifecircle.core.network import WalkNetwork, network_from_arrays
+from lifecircle.core.walk.network import WalkNetwork, network_from_arrays
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

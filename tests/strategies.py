@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from lifecircle.core.network import WalkNetwork, network_from_arrays
+from lifecircle.core.walk.network import WalkNetwork, network_from_arrays
 
 
 @st.composite

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from lifecircle.cli.main import ExitStatus, main
-from lifecircle.io.netfile import load_network
+from lifecircle.io.network.lcnet import load_network
 from tests.conftest import DATA
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from lifecircle.cli.places import HOMES_HEADER, PLACES_HEADER, categories_cmd, places_app
 from lifecircle.errors import DataError, NotFoundError
-from lifecircle.io.points import read_points
-from lifecircle.io.taxonomy import COLUMNS
+from lifecircle.io.places.points import read_points
+from lifecircle.io.places.taxonomy import COLUMNS
 from tests.conftest import DATA, HELSINKI_PBF, require
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from lifecircle.cli.main import main
-from lifecircle.io.netfile import load_network
+from lifecircle.io.network.lcnet import load_network
 from tests.conftest import HELSINKI_PBF, require
 from tests.huaqiangbei import HQB, SHOP_BASE, build, write_city_files
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifecircle.core.access import Router, counts_at_nodes, lpt_schedule, nearest_at_nodes
+from lifecircle.core.walk.access import Router, counts_at_nodes, lpt_schedule, nearest_at_nodes
 from lifecircle.errors import ValidationError
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecircle.core.categories import (
+from lifecircle.core.assess.categories import (
     AmapCodes,
     Category,
     Match,
@@ -20,7 +20,7 @@ from lifecircle.core.categories import (
     parse_osm_rule,
 )
 from lifecircle.errors import DataError
-from lifecircle.io.taxonomy import load_taxonomy
+from lifecircle.io.places.taxonomy import load_taxonomy
 
 
 @pytest.fixture(scope="module")

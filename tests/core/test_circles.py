@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from lifecircle.core.circles import (
+from lifecircle.core.assess.circles import (
     CircleRules,
     GradeRules,
     circle_type,

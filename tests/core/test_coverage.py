@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.core.coverage import (
+from lifecircle.core.assess.coverage import (
     CoverageRules,
     _grouped_quantile,
     community_coverage,
     place_stats,
     weighted_quantile,
 )
-from lifecircle.core.impedance import ELDERLY_SPEED_KMH
+from lifecircle.core.walk.impedance import ELDERLY_SPEED_KMH
 from lifecircle.errors import ValidationError
 
 NAN = math.nan

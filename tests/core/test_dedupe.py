@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecircle.core.dedupe import (
+from lifecircle.core.assess.dedupe import (
     MIN_SIMILARITY,
     WITHIN_M,
     find_duplicates,
     name_similarity,
     normalize_name,
 )
-from lifecircle.core.geodesy import geodesic_m
+from lifecircle.core.walk.geodesy import geodesic_m
 from lifecircle.errors import ValidationError
 
 LON0, LAT0 = 114.0579, 22.5431

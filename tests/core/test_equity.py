@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.core.coverage import CoverageRules, community_coverage
-from lifecircle.core.equity import (
+from lifecircle.core.assess.coverage import CoverageRules, community_coverage
+from lifecircle.core.assess.equity import (
     MIN_KNOWN_SHARE,
     basic_minutes,
     community_equity,

@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from lifecircle.core import locate
-from lifecircle.core.locate import (
+from lifecircle.core.plan import (
     LSCP,
     MAX_MILP_CELLS,
     MCLP,
@@ -24,6 +23,7 @@ from lifecircle.core.locate import (
     default_solver,
     greedy_solver,
     milp_solver,
+    solvers,
 )
 from lifecircle.errors import InfeasibleError, LifecircleError, ValidationError
 
@@ -345,7 +345,7 @@ class _TimedOut:
 def test_milp_time_limit_keeps_the_better_answer(monkeypatch, incumbent, method, sites):
     x = None if incumbent is None else np.array(incumbent)
     fun = None if incumbent is None else float(sum(incumbent))
-    monkeypatch.setattr(locate, "milp", lambda *_args, **_kwargs: _TimedOut(x, fun, 2.5))
+    monkeypatch.setattr(solvers, "milp", lambda *_args, **_kwargs: _TimedOut(x, fun, 2.5))
     r = LSCP.from_cost_matrix(COST, limit_m=LIMIT, weights=WEIGHTS).solve(milp_solver())
     assert r.method == method
     np.testing.assert_array_equal(r.sites, sites)
@@ -357,7 +357,7 @@ def test_milp_time_limit_keeps_the_better_answer(monkeypatch, incumbent, method,
 def test_milp_time_limit_mclp_takes_tighter_bound(monkeypatch):
     # HiGHS's incumbent (A alone, 30) and bound (999) are both worse than the greedy's.
     x = np.array([1.0, 0, 0, 0, *np.zeros(6)])
-    monkeypatch.setattr(locate, "milp", lambda *_args, **_kwargs: _TimedOut(x, -30.0, -999.0))
+    monkeypatch.setattr(solvers, "milp", lambda *_args, **_kwargs: _TimedOut(x, -30.0, -999.0))
     r = MCLP.from_cost_matrix(COST, limit_m=LIMIT, k=1, weights=WEIGHTS).solve(milp_solver())
     assert r.method == "greedy"
     np.testing.assert_array_equal(r.sites, [C])

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lifecircle.core.locate import LSCP, MCLP, ReachPairs, greedy_solver, milp_solver
+from lifecircle.core.plan import LSCP, MCLP, ReachPairs, greedy_solver, milp_solver
 from lifecircle.errors import ValidationError
 
 INF = math.inf

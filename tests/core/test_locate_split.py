@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from lifecircle.core.locate import LSCP, milp_solver
-from lifecircle.core.locate_milp import SetCoverInstance
-from lifecircle.core.locate_split import SplitSolver, components
+from lifecircle.core.plan import LSCP, milp_solver
+from lifecircle.core.plan.solvers import SetCoverInstance
+from lifecircle.core.plan.split import SplitSolver, components
 
 
 def blocks(seed: int, n_blocks: int = 5) -> tuple[np.ndarray, np.ndarray]:

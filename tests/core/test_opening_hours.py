@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lifecircle.core.opening_hours import (
+from lifecircle.core.assess.opening_hours import (
     MINUTES_PER_DAY,
     ParsedHours,
     normalize_intervals,
@@ -14,7 +14,7 @@ from lifecircle.core.opening_hours import (
     parse_opening_hours,
     render_opening_hours,
 )
-from lifecircle.core.opening_hours import is_open_24h as open_24h
+from lifecircle.core.assess.opening_hours import is_open_24h as open_24h
 from lifecircle.errors import ValidationError
 
 WHOLE_WEEK = tuple((d, 0, MINUTES_PER_DAY) for d in range(7))

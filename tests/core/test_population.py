@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lifecircle.core.population import (
+from lifecircle.core.assess.population import (
     FLOOR_M2_PER_PERSON,
     Buildings,
     NetworkPoints,
@@ -22,7 +22,7 @@ from lifecircle.core.population import (
 from lifecircle.errors import ValidationError
 
 if TYPE_CHECKING:
-    from lifecircle.core.network import WalkNetwork
+    from lifecircle.core.walk.network import WalkNetwork
 
 NAN = math.nan
 

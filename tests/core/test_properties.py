@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
-from lifecircle.core.access import counts_at_nodes, nearest_at_nodes
-from lifecircle.core.network import network_from_arrays
+from lifecircle.core.walk.access import counts_at_nodes, nearest_at_nodes
+from lifecircle.core.walk.network import network_from_arrays
 from tests.strategies import networks, places_on
 
 C = 3
@@ -114,8 +114,8 @@ def test_results_do_not_depend_on_node_order(data):
 @settings(max_examples=40, deadline=None)
 @given(data=st.data(), pool=st.integers(1, 4))
 def test_bucket_pool_overflow_falls_back_to_the_heap(data, pool):
-    from lifecircle.core import kernels  # noqa: PLC0415
-    from lifecircle.core.access import bucket_inv_width  # noqa: PLC0415
+    from lifecircle.core.walk import kernels  # noqa: PLC0415
+    from lifecircle.core.walk.access import bucket_inv_width  # noqa: PLC0415
 
     net = data.draw(networks())
     seed = data.draw(st.integers(0, net.n_nodes - 1))
@@ -154,7 +154,7 @@ def test_bucket_pool_overflow_falls_back_to_the_heap(data, pool):
 @settings(max_examples=40, deadline=None)
 @given(data=st.data(), k=st.sampled_from([5, 150]))
 def test_router_places_within_matches_scipy(data, k):
-    from lifecircle.core.access import Router  # noqa: PLC0415
+    from lifecircle.core.walk.access import Router  # noqa: PLC0415
 
     net = data.draw(networks())
     rng = np.random.default_rng(data.draw(st.integers(0, 2**31)))

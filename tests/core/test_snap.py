@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifecircle.core.access import accessibility
-from lifecircle.core.geodesy import geodesic_m
-from lifecircle.core.network import build_network
-from lifecircle.core.snap import snap_nodes, snap_points
+from lifecircle.core.walk.access import accessibility
+from lifecircle.core.walk.geodesy import geodesic_m
+from lifecircle.core.walk.network import build_network
+from lifecircle.core.walk.snap import snap_nodes, snap_points
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifecircle.core.network import build_network
-from lifecircle.core.streets import StreetIndex, street_index, street_key
+from lifecircle.core.walk.network import build_network
+from lifecircle.core.walk.streets import StreetIndex, street_index, street_key
 from lifecircle.errors import ValidationError
 
 # Node indices along two parallel rows::

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lifecircle.core.circles import pilot_type_shares
-from lifecircle.core.targets import CityFigures, Pilot, PlanTargets, evaluate_targets
+from lifecircle.core.assess.circles import pilot_type_shares
+from lifecircle.core.assess.targets import CityFigures, Pilot, PlanTargets, evaluate_targets
 from lifecircle.errors import DataError, NotFoundError, ValidationError
 from lifecircle.io.targets import load_targets, targets_from_toml
 

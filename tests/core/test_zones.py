@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
-from lifecircle.core.geodesy import WGS84_GEOD
-from lifecircle.core.zones import (
+from lifecircle.core.assess.zones import (
     assign_points,
     clean_polygon,
     gap_area_m2,
     geodesic_area_m2,
     overlap_pairs,
 )
+from lifecircle.core.walk.geodesy import WGS84_GEOD
 from lifecircle.errors import ValidationError
 
 if TYPE_CHECKING:

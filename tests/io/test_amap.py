@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from lifecircle.core.opening_hours import is_open_24h
+from lifecircle.core.assess.opening_hours import is_open_24h
 from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError, ValidationError
-from lifecircle.io.amap import places_from_amap
 from lifecircle.io.coords import to_wgs84
+from lifecircle.io.places.amap import places_from_amap
+from lifecircle.io.places.taxonomy import load_taxonomy
 from lifecircle.io.schema import PlaceImport, PlaceImportError, Reject, rejects_path
-from lifecircle.io.taxonomy import load_taxonomy
 from tests.conftest import DATA
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ import shapely
 from shapely.geometry import Polygon, box, shape
 
 from lifecircle.errors import OptionalDependencyError, ValidationError
-from lifecircle.io import assessment_export
-from lifecircle.io.assessment_export import ExportSummary, write_assessment
-from lifecircle.io.features import multipolygon_wkb, write_features
+from lifecircle.io.export import assessment as assessment_export
+from lifecircle.io.export.assessment import ExportSummary, write_assessment
+from lifecircle.io.export.features import multipolygon_wkb, write_features
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from lifecircle.errors import DataError, NotFoundError, ValidationError
-from lifecircle.io.candidates import read_candidates
 from lifecircle.io.coords import gcj02_to_wgs84
-from lifecircle.io.points import PointsError, check_swapped
+from lifecircle.io.places.candidates import read_candidates
+from lifecircle.io.places.points import PointsError, check_swapped
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -12,9 +12,9 @@ import shapely
 import shapely.geometry
 from shapely.geometry import MultiPolygon, box
 
-from lifecircle.core.zones import geodesic_area_m2
+from lifecircle.core.assess.zones import geodesic_area_m2
 from lifecircle.errors import NotFoundError, ValidationError
-from lifecircle.io.communities import (
+from lifecircle.io.units.communities import (
     BadRowsError,
     CommunityImport,
     Reject,

@@ -28,13 +28,13 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from lifecircle.core.network import build_network
+from lifecircle.core.walk.network import build_network
 from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError, ValidationError
-from lifecircle.io.graphml import tables_from_graphml
-from lifecircle.io.network_file import read_network_tables
-from lifecircle.io.osm import boundary_from_geojson, tables_from_osm
-from lifecircle.io.overpass import tables_from_overpass
-from lifecircle.io.walkable import NOT_WALKABLE_HIGHWAYS, is_walkable
+from lifecircle.io.network.graphml import tables_from_graphml
+from lifecircle.io.network.osm import boundary_from_geojson, tables_from_osm
+from lifecircle.io.network.overpass import tables_from_overpass
+from lifecircle.io.network.read import read_network_tables
+from lifecircle.io.network.walkable import NOT_WALKABLE_HIGHWAYS, is_walkable
 from tests.conftest import FUTIAN_GRAPHML, HELSINKI_PBF, require
 
 if TYPE_CHECKING:
@@ -460,7 +460,7 @@ def test_missing_osmium_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_readers_import_osmium_lazily() -> None:
-    code = "import sys, lifecircle.io.network_file; print('osmium' in sys.modules)"
+    code = "import sys, lifecircle.io.network.read; print('osmium' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -12,10 +12,10 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from lifecircle.core.geodesy import WGS84_GEOD
-from lifecircle.core.opening_hours import is_open_24h
+from lifecircle.core.assess.opening_hours import is_open_24h
+from lifecircle.core.walk.geodesy import WGS84_GEOD
 from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError
-from lifecircle.io.osm_places import (
+from lifecircle.io.places.osm import (
     MIN_RESIDENTIAL,
     MIN_RESIDENTIAL_SHARE,
     OSM_REPORT_KEYS,
@@ -24,8 +24,8 @@ from lifecircle.io.osm_places import (
     homes_from_osm,
     places_from_osm,
 )
+from lifecircle.io.places.taxonomy import load_taxonomy
 from lifecircle.io.schema import PlaceImport, PlaceRecord, Reject
-from lifecircle.io.taxonomy import load_taxonomy
 from tests.conftest import DATA, HELSINKI_PBF, require
 
 if TYPE_CHECKING:

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from lifecircle.core.categories import Match
+from lifecircle.core.assess.categories import Match
 from lifecircle.errors import NotFoundError
 from lifecircle.io.coords import to_wgs84
-from lifecircle.io.osm_places import places_from_osm
-from lifecircle.io.output import write_csv
-from lifecircle.io.places_csv import CSV_RULE, places_from_csv
+from lifecircle.io.export.output import write_csv
+from lifecircle.io.places.osm import places_from_osm
+from lifecircle.io.places.table import CSV_RULE, places_from_csv
+from lifecircle.io.places.taxonomy import load_taxonomy
 from lifecircle.io.schema import PLACE_ROWS_HEADER, PlaceImportError
-from lifecircle.io.taxonomy import load_taxonomy
 from tests.conftest import DATA
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import pytest
 
 from lifecircle.errors import DataError, NotFoundError, ValidationError
 from lifecircle.io.coords import bd09_to_wgs84, gcj02_to_wgs84
-from lifecircle.io.points import PointsError, PointTable, check_swapped, read_points
+from lifecircle.io.places.points import PointsError, PointTable, check_swapped, read_points
 
 DATA = Path(__file__).parent.parent / "data"
 VALID = DATA / "valid"

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 
 from lifecircle.errors import NotFoundError, ValidationError
-from lifecircle.io.communities import BadRowsError, Reject, communities_from_file
-from lifecircle.io.osm_places import HomesReport, HomesTable, homes_from_osm
-from lifecircle.io.population import population_for_units, population_points_from_csv
+from lifecircle.io.places.osm import HomesReport, HomesTable, homes_from_osm
+from lifecircle.io.units.communities import BadRowsError, Reject, communities_from_file
+from lifecircle.io.units.population import population_for_units, population_points_from_csv
 from tests.conftest import DATA, HELSINKI_PBF, require
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from lifecircle.core.network import WalkNetwork
+    from lifecircle.core.walk.network import WalkNetwork
 
 needs_pyogrio = pytest.mark.skipif(
     importlib.util.find_spec("pyogrio") is None, reason="pyogrio (geo extra) not installed"
@@ -137,7 +137,7 @@ def test_population_needs_homes_or_points() -> None:
 @needs_h3
 @pytest.mark.slow
 def test_helsinki_demo_estimates_population_from_buildings() -> None:
-    from lifecircle.io.units import assessment_units  # noqa: PLC0415
+    from lifecircle.io.units.assessment_units import assessment_units  # noqa: PLC0415
 
     pbf = require(HELSINKI_PBF)
     units = assessment_units(pbf, area=(24.9352, 60.1642, 24.9534, 60.1791), resolution=9)

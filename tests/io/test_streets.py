@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from lifecircle.core.network import build_network
+from lifecircle.core.walk.network import build_network
 from lifecircle.errors import DataError
-from lifecircle.io.graphml import tables_from_graphml
-from lifecircle.io.netfile import load_network, read_meta, save_network
-from lifecircle.io.network_file import read_network_tables
+from lifecircle.io.network.graphml import tables_from_graphml
+from lifecircle.io.network.lcnet import load_network, read_meta, save_network
+from lifecircle.io.network.read import read_network_tables
 from lifecircle.services.networks import build_network_file, network_info
 from tests.conftest import FUTIAN_GRAPHML, require
 from tests.huaqiangbei import HQB, Huaqiangbei, build, write_osm, write_overpass
@@ -26,7 +26,7 @@ from tests.huaqiangbei import HQB, Huaqiangbei, build, write_osm, write_overpass
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from lifecircle.core.network import WalkNetwork
+    from lifecircle.core.walk.network import WalkNetwork
     from lifecircle.io.schema import NetworkTables
 
 

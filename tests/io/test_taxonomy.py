@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lifecircle.errors import DataError, NotFoundError
-from lifecircle.io.taxonomy import (
+from lifecircle.io.places.taxonomy import (
     COLUMNS,
     PROFILES,
     TaxonomyError,
@@ -147,7 +147,7 @@ def test_parse_amap_codes() -> None:
 
 
 def test_parse_name_gate_scopes() -> None:
-    from lifecircle.core.categories import parse_osm_rule  # noqa: PLC0415
+    from lifecircle.core.assess.categories import parse_osm_rule  # noqa: PLC0415
 
     osm = parse_osm_rule("amenity=fast_food&breakfast=yes;amenity=fast_food")
     gate = parse_name_gate(

@@ -10,10 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, box
 
-from lifecircle.core.zones import geodesic_area_m2
+from lifecircle.core.assess.zones import geodesic_area_m2
 from lifecircle.errors import NotFoundError, ValidationError
-from lifecircle.io.communities import BadRowsError, CommunityRecord, communities_from_file
-from lifecircle.io.units import (
+from lifecircle.io.units.assessment_units import (
     UnitLink,
     assessment_units,
     assign_places,
@@ -23,6 +22,7 @@ from lifecircle.io.units import (
     name_key,
     neighbourhoods_from_osm,
 )
+from lifecircle.io.units.communities import BadRowsError, CommunityRecord, communities_from_file
 from tests.conftest import DATA, HELSINKI_PBF, SHARED, require
 
 if TYPE_CHECKING:

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lifecircle.config import Settings
-from lifecircle.io.netfile import load_network
-from lifecircle.io.taxonomy import load_taxonomy
-from lifecircle.services.city import create_city
-from lifecircle.services.city_places import import_network, import_places
-from lifecircle.services.city_units import import_population, make_units
+from lifecircle.io.network.lcnet import load_network
+from lifecircle.io.places.taxonomy import load_taxonomy
+from lifecircle.services.city.cities import create_city
+from lifecircle.services.city.places import import_network, import_places
+from lifecircle.services.city.units import import_population, make_units
 from tests.conftest import FUTIAN_GRAPHML, require
 
 if TYPE_CHECKING:

@@ -17,11 +17,11 @@ import pytest
 import shapely
 
 from lifecircle.config import Settings
-from lifecircle.core.equity import basic_minutes
-from lifecircle.core.impedance import metres_from_minutes
+from lifecircle.core.assess.equity import basic_minutes
+from lifecircle.core.walk.impedance import metres_from_minutes
 from lifecircle.errors import DataError, NotFoundError, ValidationError
-from lifecircle.io.communities import communities_from_file
 from lifecircle.io.targets import load_targets
+from lifecircle.io.units.communities import communities_from_file
 from lifecircle.services.assess import (
     AssessParams,
     _match_pilots,
@@ -31,9 +31,9 @@ from lifecircle.services.assess import (
     stored_assessment,
     walks,
 )
-from lifecircle.services.city import create_city
-from lifecircle.services.city_data import Units, load_city_data, units_from_records
-from lifecircle.services.city_places import import_places
+from lifecircle.services.city.cities import create_city
+from lifecircle.services.city.data import Units, load_city_data, units_from_records
+from lifecircle.services.city.places import import_places
 from lifecircle.services.compare import compare_runs
 from lifecircle.services.whatif import Change, apply_change, what_if
 from lifecircle.store import cities as city_store
@@ -47,7 +47,7 @@ from tests.store import conftest as store_conftest
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from lifecircle.services.city_data import CityData
+    from lifecircle.services.city.data import CityData
 
 postgres = store_conftest.postgres
 empty_engine = store_conftest.empty_engine

@@ -24,11 +24,11 @@ from shapely.geometry import box, mapping
 
 from lifecircle.cli.main import main
 from lifecircle.config import Settings
-from lifecircle.io.netfile import load_network
+from lifecircle.io.network.lcnet import load_network
 from lifecircle.services.assess import AssessParams, run_assessment
-from lifecircle.services.city import create_city
-from lifecircle.services.city_places import import_network, import_places
-from lifecircle.services.city_units import import_communities, import_population, make_units
+from lifecircle.services.city.cities import create_city
+from lifecircle.services.city.places import import_network, import_places
+from lifecircle.services.city.units import import_communities, import_population, make_units
 from lifecircle.services.report import write_report
 from lifecircle.store.migrate import open_database
 from tests.conftest import FUTIAN_GRAPHML, require

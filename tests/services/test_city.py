@@ -18,12 +18,12 @@ import pytest
 from lifecircle.config import Settings
 from lifecircle.errors import DataError, NotFoundError, ValidationError
 from lifecircle.io.coords import to_wgs84
-from lifecircle.io.netfile import load_network
-from lifecircle.io.osm_places import places_from_osm
-from lifecircle.io.places_csv import read_rows
-from lifecircle.io.taxonomy import load_taxonomy
-from lifecircle.io.units import h3_units
-from lifecircle.services.city import (
+from lifecircle.io.network.lcnet import load_network
+from lifecircle.io.places.osm import places_from_osm
+from lifecircle.io.places.table import read_rows
+from lifecircle.io.places.taxonomy import load_taxonomy
+from lifecircle.io.units.assessment_units import h3_units
+from lifecircle.services.city.cities import (
     COMMUNITY_FIELDS,
     PLACES_CSV_HEADER,
     assign_city_places,
@@ -34,14 +34,14 @@ from lifecircle.services.city import (
     export_places,
     list_cities,
 )
-from lifecircle.services.city_imports import (
+from lifecircle.services.city.imports import (
     CityImportRequest,
     CommunityFields,
     ImportRejectedError,
     import_city,
 )
-from lifecircle.services.city_places import import_network, import_places
-from lifecircle.services.city_units import (
+from lifecircle.services.city.places import import_network, import_places
+from lifecircle.services.city.units import (
     import_buildings,
     import_communities,
     import_mapping,
@@ -316,7 +316,7 @@ def test_rejects_beside_a_read_only_input_go_to_the_city_folder(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lifecircle.services import import_runs  # noqa: PLC0415
+    from lifecircle.services.city import runs as import_runs  # noqa: PLC0415
 
     bad = write(tmp_path / "shops.csv", BAD_CSV)
     real = import_runs.write_csv

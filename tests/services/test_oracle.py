@@ -18,7 +18,7 @@ import pytest
 from pyproj import Geod, Transformer
 
 from lifecircle.cli.main import main
-from lifecircle.io.netfile import load_network
+from lifecircle.io.network.lcnet import load_network
 from tests.conftest import FUTIAN_GRAPHML, HELSINKI_PBF, require
 
 if TYPE_CHECKING:

@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from lifecircle.core import locate_milp
-from lifecircle.core.access import accessibility
-from lifecircle.core.insert import insert_points
-from lifecircle.core.locate import LSCP, MCLP, milp_solver
-from lifecircle.core.snap import Snapped, snap_points
+from lifecircle.core.plan import LSCP, MCLP, milp_solver, solvers
+from lifecircle.core.walk.access import accessibility
+from lifecircle.core.walk.insert import insert_points
+from lifecircle.core.walk.snap import Snapped, snap_points
 from lifecircle.errors import DataError, InfeasibleError, NotFoundError, ValidationError
 from lifecircle.services.candidates import (
     near_demand,
@@ -30,7 +29,7 @@ from lifecircle.services.candidates import (
     undominated,
     within,
 )
-from lifecircle.services.city_data import CityData, load_city_data
+from lifecircle.services.city.data import CityData, load_city_data
 from lifecircle.services.plan import PlanParams, plan, run_plan, stored_plan
 from lifecircle.store.migrate import open_database
 from tests.services.futian import EAST_GAPS, make_futian_city
@@ -273,7 +272,7 @@ def test_capacity_limits_what_one_place_serves(data):
 
 
 def test_greedy_on_large_instances_reports_its_bound(data, monkeypatch):
-    monkeypatch.setattr(locate_milp, "MAX_MILP_CELLS", 0)  # every instance is "too large"
+    monkeypatch.setattr(solvers, "MAX_MILP_CELLS", 0)  # every instance is "too large"
     doc = plan(data, PlanParams(categories=("housekeeping",), mode="max", k=3))
     row = _only(doc, "housekeeping")
     assert row["solver"] == "greedy"

@@ -12,8 +12,8 @@ from rich.table import Table
 from lifecircle.cli.city import _database
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
-from lifecircle.core.circles import CIRCLE_TYPES, CircleRules, GradeRules
-from lifecircle.core.targets import STATUSES
+from lifecircle.core.assess.circles import CIRCLE_TYPES, CircleRules, GradeRules
+from lifecircle.core.assess.targets import STATUSES
 from lifecircle.errors import ValidationError
 
 out = Console()

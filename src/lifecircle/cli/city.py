@@ -2,7 +2,7 @@
 
 The database is the one the settings name (``LIFECIRCLE_DATABASE_URL``, by default
 ``./data/lifecircle.db``), migrated on first use; a city's network file lives in
-its folder, ``<data_dir>/cities/<name>/`` (see :func:`lifecircle.services.city.city_folder`).
+its folder, ``<data_dir>/cities/<name>/`` (see :func:`lifecircle.services.city.cities.city_folder`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from lifecircle.config import Settings
-    from lifecircle.services.city import CityReport
-    from lifecircle.services.import_runs import ImportOutcome
+    from lifecircle.services.city.cities import CityReport
+    from lifecircle.services.city.runs import ImportOutcome
     from lifecircle.store.summary import ImportRunInfo
 
 city_app = typer.Typer(
@@ -62,7 +62,7 @@ def _database() -> Iterator[tuple[Engine, Settings]]:
     import pydantic  # noqa: PLC0415
 
     from lifecircle.config import get_settings  # noqa: PLC0415
-    from lifecircle.services.city import open_engine  # noqa: PLC0415
+    from lifecircle.services.city.cities import open_engine  # noqa: PLC0415
 
     try:
         settings = get_settings()
@@ -89,7 +89,7 @@ def create_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a city whose places are classified with a taxonomy."""
-    from lifecircle.services.city import create_city  # noqa: PLC0415
+    from lifecircle.services.city.cities import create_city  # noqa: PLC0415
 
     with _database() as (engine, _):
         city = create_city(engine=engine, name=name, taxonomy=taxonomy, exist_ok=exist_ok)
@@ -103,7 +103,7 @@ def create_cmd(
 @city_app.command("list")
 def list_cmd(as_json: JsonOpt = False) -> None:
     """List the cities with their numbers of places, communities and import runs."""
-    from lifecircle.services.city import list_cities  # noqa: PLC0415
+    from lifecircle.services.city.cities import list_cities  # noqa: PLC0415
 
     with _database() as (engine, _):
         cities = list_cities(engine=engine)
@@ -204,8 +204,8 @@ def import_cmd(
     rows. Steps run in this order: network, communities, mapping, units, places,
     population, buildings.
     """
-    from lifecircle.io.communities import LEVELS  # noqa: PLC0415
-    from lifecircle.services.city_imports import (  # noqa: PLC0415
+    from lifecircle.io.units.communities import LEVELS  # noqa: PLC0415
+    from lifecircle.services.city.imports import (  # noqa: PLC0415
         CityImportRequest,
         CommunityFields,
         ImportRejectedError,
@@ -317,7 +317,7 @@ def _print_outcomes(outcomes: list[ImportOutcome]) -> None:
 @city_app.command("info")
 def info_cmd(name: NameArg, as_json: JsonOpt = False) -> None:
     """Places per category, communities, population, and every import run with its rejects."""
-    from lifecircle.services.city import city_info  # noqa: PLC0415
+    from lifecircle.services.city.cities import city_info  # noqa: PLC0415
 
     with _database() as (engine, _):
         report = city_info(engine=engine, name=name)
@@ -480,7 +480,7 @@ def export_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Write a city's places (id,name,lon,lat,categories,source) or communities to a file."""
-    from lifecircle.services.city import export_communities, export_places  # noqa: PLC0415
+    from lifecircle.services.city.cities import export_communities, export_places  # noqa: PLC0415
 
     export = export_places if what is ExportWhat.PLACES else export_communities
     with _database() as (engine, _):

@@ -19,7 +19,7 @@ from lifecircle.cli.output import emit_json
 from lifecircle.cli.places import categories_cmd, places_app
 from lifecircle.cli.plan import plan_cmd
 from lifecircle.cli.progress import stages
-from lifecircle.core.impedance import DEFAULT_MINUTES, MAX_SNAP_M, PROFILES, WALK_SPEED_KMH
+from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, PROFILES, WALK_SPEED_KMH
 from lifecircle.errors import (
     DataError,
     FileAccessError,
@@ -118,7 +118,7 @@ def _parse_minutes_for(items: list[str] | None) -> dict[str, float]:
 
 def _category_names() -> dict[str, str]:
     """Chinese name of each code of the default taxonomy, for readable tables."""
-    from lifecircle.io.taxonomy import load_taxonomy  # noqa: PLC0415
+    from lifecircle.io.places.taxonomy import load_taxonomy  # noqa: PLC0415
 
     return {c.code: c.name_zh for c in load_taxonomy("shenzhen").categories}
 
@@ -164,7 +164,7 @@ def network_build(
     as_json: JsonOpt = False,
 ) -> None:
     """Build a walking network file from a street network source."""
-    from lifecircle.io.osm import boundary_from_geojson  # noqa: PLC0415 - needs shapely only
+    from lifecircle.io.network.osm import boundary_from_geojson  # noqa: PLC0415 - needs shapely only
     from lifecircle.services.networks import build_network_file  # noqa: PLC0415
 
     box = _parse_bbox(bbox)
@@ -383,7 +383,7 @@ def reach_cmd(
 
 
 def _area_m2(geom: Any) -> float:
-    from lifecircle.core.geodesy import WGS84_GEOD  # noqa: PLC0415
+    from lifecircle.core.walk.geodesy import WGS84_GEOD  # noqa: PLC0415
 
     area, _ = WGS84_GEOD.geometry_area_perimeter(geom)
     return round(abs(float(area)), 1)

@@ -14,7 +14,7 @@ from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import stages
 
 if TYPE_CHECKING:
-    from lifecircle.core.categories import Taxonomy
+    from lifecircle.core.assess.categories import Taxonomy
 
 PLACES_HEADER = ("id", "lon", "lat", "category", "name", "brand", "opening_hours", "rule")
 HOMES_HEADER = ("id", "lon", "lat", "area_m2", "levels")
@@ -54,13 +54,13 @@ def extract_cmd(
     ``lifecircle access --places``. The homes file (id, lon, lat, area_m2, levels) is
     ready for ``--origins``.
     """
-    from lifecircle.io.osm_places import (  # noqa: PLC0415
+    from lifecircle.io.export.output import write_csv  # noqa: PLC0415
+    from lifecircle.io.places.osm import (  # noqa: PLC0415
         OSM_REPORT_KEYS,
         homes_from_osm,
         places_from_osm,
     )
-    from lifecircle.io.output import write_csv  # noqa: PLC0415
-    from lifecircle.io.taxonomy import load_taxonomy  # noqa: PLC0415
+    from lifecircle.io.places.taxonomy import load_taxonomy  # noqa: PLC0415
 
     tax = load_taxonomy(taxonomy)
     names = ["reading places"] + (["reading homes"] if homes is not None else [])
@@ -158,7 +158,7 @@ def categories_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """List the categories of a taxonomy: group, code, Chinese and English names, OSM rules."""
-    from lifecircle.io.taxonomy import load_taxonomy  # noqa: PLC0415
+    from lifecircle.io.places.taxonomy import load_taxonomy  # noqa: PLC0415
 
     tax = load_taxonomy(taxonomy)
     if as_json:

@@ -14,7 +14,7 @@ from rich.table import Table
 from lifecircle.cli.city import _database
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
-from lifecircle.core.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
+from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
 
 out = Console()
 err = Console(stderr=True)

@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from lifecircle.errors import DataError, ValidationError
-from lifecircle.io.output import write_csv
+from lifecircle.io.export.output import write_csv
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
     from shapely.geometry import MultiPolygon, Polygon
 
-    from lifecircle.core.categories import Match
-    from lifecircle.core.opening_hours import Interval
+    from lifecircle.core.assess.categories import Match
+    from lifecircle.core.assess.opening_hours import Interval
 
 BBox: TypeAlias = tuple[float, float, float, float]
 """(min lon, min lat, max lon, max lat) in WGS-84 degrees."""
@@ -42,7 +42,7 @@ BBox: TypeAlias = tuple[float, float, float, float]
 class NetworkTables:
     """Walkable nodes and straight segments read from one source.
 
-    Feed them to :func:`lifecircle.core.network.build_network`, which measures, dedupes
+    Feed them to :func:`lifecircle.core.walk.network.build_network`, which measures, dedupes
     and keeps the largest component. Every segment is walkable in both directions.
 
     Attributes
@@ -417,7 +417,7 @@ class PlaceRecord:
         The opening hours as written (``""`` when absent).
     opening_hours_weekly
         ``(day 0-6 with 0 = Monday, start minute, end minute)`` intervals parsed from
-        ``opening_hours`` (see :mod:`lifecircle.core.opening_hours`); ``None`` when absent
+        ``opening_hours`` (see :mod:`lifecircle.core.assess.opening_hours`); ``None`` when absent
         or unparseable (the import's ``warnings`` then say why).
     matches
         The categories matched, each with the rule and confidence, in taxonomy order.
@@ -541,7 +541,7 @@ class PlaceImportError(DataError):
     """A place file has problems; nothing of it was imported.
 
     The message is the first problem, then ``(and N more problems)``, as for
-    :class:`~lifecircle.io.points.PointsError`; ``problems`` holds every one as
+    :class:`~lifecircle.io.places.points.PointsError`; ``problems`` holds every one as
     ``"{path}: {reject}"`` and ``rejects`` the :class:`Reject` objects.
     """
 

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lifecircle.core.targets import Pilot, PlanTargets
+from lifecircle.core.assess.targets import Pilot, PlanTargets
 from lifecircle.errors import DataError, NotFoundError
 
 PACKAGED = ("shenzhen-2023",)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from lifecircle.core.circles import CIRCLE_TYPES, GRADES
-from lifecircle.core.targets import STATUSES
+from lifecircle.core.assess.circles import CIRCLE_TYPES, GRADES
+from lifecircle.core.assess.targets import STATUSES
 from lifecircle.errors import ValidationError
 
 if TYPE_CHECKING:

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from lifecircle.core.access import AccessResult, accessibility
-from lifecircle.core.impedance import metres_from_minutes, minutes_from_metres
-from lifecircle.core.reach import ReachResult, reach
-from lifecircle.core.snap import snap_points
+from lifecircle.core.walk.access import AccessResult, accessibility
+from lifecircle.core.walk.impedance import metres_from_minutes, minutes_from_metres
+from lifecircle.core.walk.reach import ReachResult, reach
+from lifecircle.core.walk.snap import snap_points
 from lifecircle.errors import ValidationError
 from lifecircle.io.coords import to_wgs84
-from lifecircle.io.netfile import load_network
-from lifecircle.io.output import write_csv, write_json
-from lifecircle.io.points import PointTable, check_swapped, read_points
+from lifecircle.io.export.output import write_csv, write_json
+from lifecircle.io.network.lcnet import load_network
+from lifecircle.io.places.points import PointTable, check_swapped, read_points
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -4,7 +4,7 @@ One network pass finds, for every population point, the walk to the nearest plac
 every category (``core.access``); the cores then score each community (coverage,
 equity, places, circle type, grade) for the headline walking speed and for the elderly
 one, and the city against the plan's targets. :func:`assess` is pure computation over a
-:class:`~lifecircle.services.city_data.CityData`; :func:`run_assessment` loads it from
+:class:`~lifecircle.services.city.data.CityData`; :func:`run_assessment` loads it from
 the database and stores the run.
 """
 
@@ -19,40 +19,40 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lifecircle import __version__
-from lifecircle.core.access import AccessResult, accessibility
-from lifecircle.core.circles import (
+from lifecircle.core.assess.circles import (
     CIRCLE_TYPES,
     CircleRules,
     GradeRules,
     Verdict,
     grade,
 )
-from lifecircle.core.coverage import (
+from lifecircle.core.assess.coverage import (
     CoverageResult,
     CoverageRules,
     PlaceStats,
     community_coverage,
     place_stats,
 )
-from lifecircle.core.equity import (
+from lifecircle.core.assess.equity import (
     MIN_KNOWN_SHARE,
     EquityResult,
     basic_minutes,
     community_equity,
 )
-from lifecircle.core.impedance import (
+from lifecircle.core.assess.targets import CityFigures, PlanTargets, evaluate_targets
+from lifecircle.core.walk.access import AccessResult, accessibility
+from lifecircle.core.walk.impedance import (
     ELDERLY_SPEED_KMH,
     MAX_SNAP_M,
     WALK_SPEED_KMH,
     metres_from_minutes,
 )
-from lifecircle.core.snap import snap_points
-from lifecircle.core.targets import CityFigures, PlanTargets, evaluate_targets
+from lifecircle.core.walk.snap import snap_points
 from lifecircle.errors import ValidationError
 from lifecircle.io.targets import load_targets
-from lifecircle.io.units import name_key
+from lifecircle.io.units.assessment_units import name_key
 from lifecircle.services.circle_types import circle_types
-from lifecircle.services.city_data import CityData, load_compute_store
+from lifecircle.services.city.data import CityData, load_compute_store
 from lifecircle.services.pilots import mix_record, pilot_mix, pilot_rows
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
     from sqlalchemy.engine import Engine
 
-    from lifecircle.core.snap import Snapped
+    from lifecircle.core.walk.snap import Snapped
 
 PROFILES = MappingProxyType({"standard": WALK_SPEED_KMH, "elderly": ELDERLY_SPEED_KMH})
 """Headline walking profiles and their speeds, km/h."""

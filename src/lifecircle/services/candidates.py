@@ -3,10 +3,10 @@
 Two sources of candidates: points along the walking network (every street end and
 junction, and points about every ``spacing_m`` metres along the streets between them),
 or a user's file of available shop units (``id,lon,lat[,rent]``). Either way they are
-:class:`~lifecircle.core.snap.Snapped` points, inserted into the network together with
+:class:`~lifecircle.core.walk.snap.Snapped` points, inserted into the network together with
 the residents, so a walk from a candidate to a home is measured exactly as the
 assessment measures the walk from a home to a shop (``core.access``). The pairs within
-the limit come from bounded searches (:class:`~lifecircle.core.access.Router`), never
+the limit come from bounded searches (:class:`~lifecircle.core.walk.access.Router`), never
 from a dense homes x candidates matrix.
 """
 
@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
-from lifecircle.core.access import Router
-from lifecircle.core.snap import Snapped, snap_nodes, snap_points
+from lifecircle.core.walk.access import Router
+from lifecircle.core.walk.snap import Snapped, snap_nodes, snap_points
 from lifecircle.errors import ValidationError
-from lifecircle.io.candidates import read_candidates
-from lifecircle.io.points import check_swapped
+from lifecircle.io.places.candidates import read_candidates
+from lifecircle.io.places.points import check_swapped
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from numpy.typing import NDArray
 
-    from lifecircle.core.network import WalkNetwork
+    from lifecircle.core.walk.network import WalkNetwork
 
 NETWORK_PREFIX = "n-"
 """Ids of network candidates: ``n-<k>``, numbered junctions first, then street points."""
@@ -207,7 +207,7 @@ def file_candidates(
 
     Raises
     ------
-    lifecircle.io.points.PointsError
+    lifecircle.io.places.points.PointsError
         For any bad row (all reported), or when lon and lat look swapped for the area.
 
     """

@@ -1,8 +1,8 @@
 """The circle type of every community of a city: its basic places, footprints and streets.
 
-The assessment's glue around :func:`lifecircle.core.circles.circle_type`: project the
+The assessment's glue around :func:`lifecircle.core.assess.circles.circle_type`: project the
 places, find the mall outlines near each community, map each place's snapped segment to
-its street (the network's :class:`~lifecircle.core.streets.StreetIndex`: the named
+its street (the network's :class:`~lifecircle.core.walk.streets.StreetIndex`: the named
 street, or the way) and put the shops and streets into words, so that every verdict
 names what an official can find on the map.
 """
@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from lifecircle.core.circles import circle_type
+from lifecircle.core.assess.circles import circle_type
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from lifecircle.core.circles import CircleRules, Verdict
-    from lifecircle.services.city_data import CityData
+    from lifecircle.core.assess.circles import CircleRules, Verdict
+    from lifecircle.services.city.data import CityData
 
 
 def no_street_index(city: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lifecircle.core.network import BuildReport, WalkNetwork, build_network
-from lifecircle.io.netfile import load_network, read_meta, save_network
-from lifecircle.io.network_file import read_network_tables
+from lifecircle.core.walk.network import BuildReport, WalkNetwork, build_network
+from lifecircle.io.network.lcnet import load_network, read_meta, save_network
+from lifecircle.io.network.read import read_network_tables
 
 if TYPE_CHECKING:
     from pathlib import Path

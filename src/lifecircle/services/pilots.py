@@ -3,20 +3,20 @@
 Shares of circle types are of all the plan's pilots (30 in Shenzhen's), matched or not: a
 pilot not matched to an assessed unit, or of undetermined type, is counted as unknown,
 and the type-share target stays not evaluable until the known pilots settle it
-(:func:`lifecircle.core.circles.pilot_type_shares`).
+(:func:`lifecircle.core.assess.circles.pilot_type_shares`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lifecircle.core.circles import pilot_type_shares
+from lifecircle.core.assess.circles import pilot_type_shares
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from lifecircle.core.circles import PilotMix
-    from lifecircle.core.targets import PlanTargets
+    from lifecircle.core.assess.circles import PilotMix
+    from lifecircle.core.assess.targets import PlanTargets
 
 
 def pilot_rows(

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lifecircle.errors import NotFoundError, ValidationError
-from lifecircle.io.assessment_export import FORMATS, write_assessment
-from lifecircle.io.output import atomic_text
+from lifecircle.io.export.assessment import FORMATS, write_assessment
+from lifecircle.io.export.output import atomic_text
 from lifecircle.services.assess import stored_assessment
-from lifecircle.services.city import stored_units
+from lifecircle.services.city.cities import stored_units
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_plan

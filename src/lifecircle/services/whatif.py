@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lifecircle.core.access import Router
-from lifecircle.core.circles import CircleRules, GradeRules
-from lifecircle.core.impedance import ELDERLY_SPEED_KMH, WALK_SPEED_KMH, metres_from_minutes
-from lifecircle.core.insert import insert_points
-from lifecircle.core.snap import Snapped, snap_points
+from lifecircle.core.assess.circles import CircleRules, GradeRules
+from lifecircle.core.walk.access import Router
+from lifecircle.core.walk.impedance import ELDERLY_SPEED_KMH, WALK_SPEED_KMH, metres_from_minutes
+from lifecircle.core.walk.insert import insert_points
+from lifecircle.core.walk.snap import Snapped, snap_points
 from lifecircle.errors import NotFoundError, ValidationError
 from lifecircle.services.assess import (
     AssessParams,
@@ -29,7 +29,7 @@ from lifecircle.services.assess import (
     score,
     stored_assessment,
 )
-from lifecircle.services.city_data import CityData, Homes, Places, Units, load_city_data, zones_of
+from lifecircle.services.city.data import CityData, Homes, Places, Units, load_city_data, zones_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -1,0 +1,1 @@
+"""The assessment cores: categories, coverage, circle types, equity, targets."""

@@ -1,0 +1,1 @@
+"""The walking engine: network, snapping, bounded searches, access and reach."""

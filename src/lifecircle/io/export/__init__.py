@@ -1,0 +1,1 @@
+"""Writers: assessment exports (XLSX, GeoJSON, GeoPackage, CSV), atomic output."""

@@ -1,0 +1,1 @@
+"""Walking-network readers (OSM, Overpass, GraphML), the pedestrian rule, .lcnet."""

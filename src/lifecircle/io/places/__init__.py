@@ -1,0 +1,1 @@
+"""Place readers: Amap, OSM places, CSV tables, points, candidates, taxonomies."""

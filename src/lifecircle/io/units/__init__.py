@@ -1,0 +1,1 @@
+"""Units and people: community boundaries, assessment units, population."""

@@ -1,0 +1,428 @@
+"""Importing a city's walking network and its places (OSM, Amap exports, coded tables).
+
+Places are classified with the city's taxonomy and found again by their source id, so a
+re-import updates them. Places of two sources that are the same shop (similar name,
+within 30 m) are merged into one that keeps both source ids.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import shapely
+
+from lifecircle.core.assess.dedupe import WITHIN_M, find_duplicates
+from lifecircle.errors import ValidationError
+from lifecircle.io.export.output import honour_umask, writing
+from lifecircle.io.network.lcnet import load_network
+from lifecircle.io.places.osm import centres_from_osm, places_from_osm
+from lifecircle.io.places.taxonomy import load_taxonomy
+from lifecircle.services.city.cities import NETWORK_FILE, city_folder
+from lifecircle.services.city.runs import (
+    ImportOutcome,
+    city_row,
+    finish_run,
+    recorded,
+    require_file,
+    start_run,
+    store_reject,
+    write_rejects,
+)
+from lifecircle.services.networks import build_network_file
+from lifecircle.store.centres import replace_centres
+from lifecircle.store.cities import set_network_path
+from lifecircle.store.db import session_scope
+from lifecircle.store.models import ImportKind
+from lifecircle.store.places import (
+    add_place_categories,
+    list_places,
+    merge_places,
+    place_source_names,
+    replace_place_categories,
+    sources_by_place,
+    upsert_places,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from lifecircle.config import Settings
+    from lifecircle.core.walk.network import WalkNetwork
+    from lifecircle.io.schema import PlaceImport, PlaceRecord
+    from lifecircle.store.rows import CategoryRow, PlaceRow
+
+PLACE_FORMATS = ("osm", "amap", "csv")
+"""``--format`` of a places file: an OpenStreetMap file, an Amap-style POI export, or an
+``id,lon,lat,category[,name]`` table of taxonomy codes."""
+
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.xml", ".osm.bz2", ".osm.gz", ".o5m", ".opl")
+"""File names read as OpenStreetMap data when no format is given."""
+
+DEDUPE_M = WITHIN_M
+"""Default distance, metres, within which similarly named places of two sources merge."""
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LISTED_MERGES = 50
+"""Merged pairs an outcome lists (all are counted)."""
+
+
+# --- network -----------------------------------------------------------------------------
+
+
+def import_network(*, engine: Engine, settings: Settings, name: str, path: Path) -> ImportOutcome:
+    """Build a city's walking network from a street file and point the city at it.
+
+    Parameters
+    ----------
+    engine, settings
+        Database, and the settings whose ``data_dir`` holds the city's folder.
+    name
+        City.
+    path
+        OSM PBF/XML, Overpass JSON, OSMnx GraphML, or a network already built
+        (``.lcnet``, copied as it is).
+
+    Returns
+    -------
+    ImportOutcome
+        ``details`` has the network file's path and size.
+
+    Notes
+    -----
+    The network stays in ``network.lcnet`` in the city's folder (``<data_dir>/cities/<name>``,
+    see :func:`~lifecircle.services.city.cities.city_folder`); the database only
+    records its path. The file is built under a temporary name and renamed just before
+    the run commits, so a failed import leaves the previous network in place.
+
+    """
+    path = require_file(path, "--network")
+    city_id, _, _ = city_row(engine, name)
+    target = city_folder(settings, name) / NETWORK_FILE
+    built = path.name.lower().endswith(".lcnet")
+    file_format = "lcnet" if built else _network_format(path)
+    run = start_run(
+        engine,
+        city_id=city_id,
+        kind=ImportKind.NETWORK,
+        path=path,
+        file_format=file_format,
+        options={},
+    )
+    tmp = target.with_name(f".{target.name}.{run.id}.tmp")
+    notes: list[str] = []
+    try:
+        with recorded(engine, run), writing(target, tmp):
+            if built:
+                net = load_network(path)
+                tmp.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, tmp)
+                n_rows = net.n_segments
+            else:
+                built_net = build_network_file(path, tmp)
+                net, report = built_net.net, built_net.report
+                n_rows = built_net.tables.n_segments
+                notes += built_net.tables.notes
+                notes.append(
+                    f"{report.components} connected component(s): kept the largest, dropped "
+                    f"{report.dropped_nodes:,} nodes, {report.dropped_segments:,} segments "
+                    f"({report.dropped_length_m / 1000:,.2f} km)"
+                )
+            outcome = run.outcome(
+                kind="network",
+                file_format=file_format,
+                rejects=(),
+                n_rows=n_rows,
+                n_imported=net.n_segments,
+                message=(
+                    f"{net.n_nodes:,} nodes, {net.n_segments:,} segments, "
+                    f"{net.total_length_m / 1000:,.1f} km of walkable street"
+                ),
+                notes=notes,
+                details={
+                    "network_path": str(target),
+                    "nodes": net.n_nodes,
+                    "segments": net.n_segments,
+                    "total_length_km": round(net.total_length_m / 1000.0, 3),
+                },
+            )
+            with session_scope(engine) as session:
+                set_network_path(session, name=name, network_path=target)
+                finish_run(session, outcome, ())
+                honour_umask(tmp)
+                tmp.replace(target)  # the last step before the commit
+    finally:
+        tmp.unlink(missing_ok=True)
+    return outcome
+
+
+def _network_format(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in (*OSM_SUFFIXES, ".graphml", ".json"):
+        if name.endswith(suffix):
+            return suffix.lstrip(".")
+    return "auto"
+
+
+def city_network(network_path: str | None) -> WalkNetwork | None:
+    """The network a city points at, or ``None`` if it has none (or the file is gone)."""
+    if network_path is None or not Path(network_path).is_file():
+        return None
+    return load_network(Path(network_path))
+
+
+# --- places ------------------------------------------------------------------------------
+
+
+def places_format(path: Path, file_format: str | None) -> str:
+    """The format of a places file: as given, or ``osm`` for OpenStreetMap file names.
+
+    Raises
+    ------
+    ValidationError
+        If the format is unknown, or not given for a table (a CSV or XLSX file could be
+        an Amap export or a taxonomy-coded table).
+
+    """
+    if file_format is not None:
+        fmt = file_format.strip().lower()
+        if fmt not in PLACE_FORMATS:
+            raise ValidationError(
+                f"--format {file_format!r}: expected one of {', '.join(PLACE_FORMATS)}"
+            )
+        return fmt
+    if path.name.lower().endswith(OSM_SUFFIXES):
+        return "osm"
+    raise ValidationError(
+        f"{path}: say what kind of places file it is with --format amap "
+        "(a map-provider POI export) or --format csv (id,lon,lat,category[,name])"
+    )
+
+
+def import_places(
+    *,
+    engine: Engine,
+    settings: Settings,
+    name: str,
+    path: Path,
+    file_format: str | None = None,
+    crs: str | None = None,
+    skip_bad: bool = False,
+    dedupe_m: float = DEDUPE_M,
+) -> ImportOutcome:
+    """Import a places file, classified with the city's taxonomy, merging duplicates.
+
+    Parameters
+    ----------
+    engine, settings, name
+        Database, settings (for the rejects fallback folder) and city.
+    path
+        OSM file, Amap-style export (CSV/XLSX) or taxonomy-coded places table.
+    file_format
+        ``osm``, ``amap`` or ``csv`` (see :func:`places_format`).
+    crs
+        ``wgs84``, ``gcj02`` or ``bd09`` for ``amap`` (default ``gcj02``) and ``csv``
+        (default ``wgs84``); OpenStreetMap data are WGS-84.
+    skip_bad
+        Import the good rows and write the bad ones to ``<stem>.rejects.csv``.
+        OpenStreetMap extracts are always read so: objects cut by the extract's edge
+        are left out and listed, and the run is ``partial``.
+    dedupe_m
+        Places of this file within this many metres of a similarly named place of
+        another source are merged into it, keeping both source ids (0: never).
+
+    Returns
+    -------
+    ImportOutcome
+        ``details``: places per category, inserted, updated, merged pairs.
+
+    Raises
+    ------
+    ImportRejectedError
+        If the file has bad rows (without ``skip_bad``); the run lists them all.
+
+    """
+    path = require_file(path, "--places")
+    fmt = places_format(path, file_format)
+    if fmt == "osm" and crs not in (None, "wgs84"):
+        raise ValidationError(f"--crs {crs}: OpenStreetMap data are WGS-84; --crs is for amap/csv")
+    if not dedupe_m >= 0:
+        raise ValidationError(f"--dedupe-m must be 0 (off) or a distance in metres, got {dedupe_m}")
+    city_id, taxonomy_name, _ = city_row(engine, name)
+    taxonomy = load_taxonomy(taxonomy_name)
+    options = {"skip_bad": skip_bad, "crs": crs, "dedupe_m": dedupe_m, "taxonomy": taxonomy.name}
+    run = start_run(
+        engine, city_id=city_id, kind=ImportKind.PLACES, path=path, file_format=fmt, options=options
+    )
+    with recorded(engine, run):
+        imported = _read_places(path, fmt, taxonomy=taxonomy, crs=crs, skip_bad=skip_bad)
+        centres = centres_from_osm(path) if fmt == "osm" else None
+        rejects = [store_reject(path, r.ref, r.column, r.problem) for r in imported.rejects]
+        with session_scope(engine) as session:
+            upsert = upsert_places(
+                session,
+                city_id=city_id,
+                source=fmt,
+                rows=[_place_row(r) for r in imported.records],
+                import_run_id=run.id,
+            )
+            _set_categories(session, city_id, imported.records, upsert.place_ids)
+            if centres is not None:  # malls and market halls: the 集聚式 footprints
+                replace_centres(
+                    session,
+                    city_id=city_id,
+                    source=fmt,
+                    rows=[
+                        (c.source_id, c.name, c.kind, shapely.to_wkb(c.geometry)) for c in centres
+                    ],
+                )
+            merged = _merge_duplicates(
+                session,
+                city_id=city_id,
+                source=fmt,
+                place_ids=set(upsert.place_ids.values()),
+                within_m=dedupe_m,
+            )
+            outcome = run.outcome(
+                kind="places",
+                file_format=fmt,
+                rejects=rejects,
+                n_rows=int(imported.report["rows_read"]),
+                n_imported=len(imported.records),
+                message=(
+                    f"{len(imported.records):,} places ({upsert.inserted:,} new, "
+                    f"{upsert.updated:,} updated, {len(merged):,} merged into places "
+                    "of another source)"
+                ),
+                notes=imported.notes,
+                details={
+                    "source": imported.source,
+                    "taxonomy": taxonomy.name,
+                    "categories": dict(imported.counts()),
+                    "inserted": upsert.inserted,
+                    "updated": upsert.updated,
+                    "merged": len(merged),
+                    "merged_pairs": merged[:LISTED_MERGES],
+                    "report": dict(imported.report),
+                    "warnings": len(imported.warnings),
+                    "centres": None if centres is None else len(centres),
+                },
+            )
+            finish_run(session, outcome, rejects)
+    if not skip_bad:
+        return outcome
+    rows = [(r.ref, r.column, r.problem) for r in imported.rejects]
+    return replace(outcome, rejects_file=write_rejects(settings, name, path, rows))
+
+
+def _read_places(
+    path: Path, fmt: str, *, taxonomy: Any, crs: str | None, skip_bad: bool
+) -> PlaceImport:
+    if fmt == "osm":
+        return places_from_osm(path, taxonomy=taxonomy)
+    if fmt == "amap":
+        from lifecircle.io.places.amap import places_from_amap  # noqa: PLC0415
+
+        return places_from_amap(path, taxonomy=taxonomy, crs=crs or "gcj02", skip_bad=skip_bad)
+    from lifecircle.io.places.table import places_from_csv  # noqa: PLC0415
+
+    return places_from_csv(path, taxonomy=taxonomy, crs=crs or "wgs84", skip_bad=skip_bad)
+
+
+def _weekly(intervals: Sequence[tuple[int, int, int]] | None) -> dict[str, Any] | None:
+    """Weekly intervals as stored: ``{"mon": [[start_min, end_min], ...], ...}``."""
+    if intervals is None:
+        return None
+    week: dict[str, Any] = {day: [] for day in WEEKDAYS}
+    for day, start, end in intervals:
+        week[WEEKDAYS[day]].append([start, end])
+    return week
+
+
+def _place_row(record: PlaceRecord) -> PlaceRow:
+    return {
+        "source_id": record.source_id,
+        "lon": record.lon,
+        "lat": record.lat,
+        "name": record.name or None,
+        "brand": record.brand or None,
+        "operator": record.operator or None,
+        "address": record.address or None,
+        "opening_hours": record.opening_hours or None,
+        "opening_hours_weekly": _weekly(record.opening_hours_weekly),
+    }
+
+
+def _set_categories(
+    session: Session, city_id: int, records: Sequence[PlaceRecord], place_ids: dict[str, int]
+) -> None:
+    """A file's categories replace a place's own; a place other sources know gains them.
+
+    Replacing on a merged place would let this source take away what another gave.
+    """
+    categories: dict[int, list[CategoryRow]] = {
+        place_ids[r.source_id]: [
+            {"code": m.code, "rule": m.rule, "confidence": m.confidence} for m in r.matches
+        ]
+        for r in records
+    }
+    sources = sources_by_place(session, city_id=city_id, place_ids=categories)
+    shared = {pid for pid, names in sources.items() if len(names) > 1}
+    replace_place_categories(
+        session, categories={p: c for p, c in categories.items() if p not in shared}
+    )
+    add_place_categories(session, categories={p: c for p, c in categories.items() if p in shared})
+
+
+def _merge_duplicates(
+    session: Session, *, city_id: int, source: str, place_ids: set[int], within_m: float
+) -> list[dict[str, Any]]:
+    """Merge this file's places into similarly named places of other sources nearby.
+
+    Candidates are places only this source knows; targets, places it does not know; so
+    a re-import merges nothing twice. The older place is kept (uid, coordinates) and
+    gains this source's id and the categories it lacked.
+    """
+    if within_m <= 0 or len(place_source_names(session, city_id=city_id)) < 2:
+        return []
+    places = list_places(session, city_id=city_id)
+    ours = [p for p in places if p.id in place_ids and p.source_names == {source}]
+    others = [p for p in places if source not in p.source_names]
+    if not ours or not others:
+        return []
+
+    def label(p: Any) -> str:
+        # a source without a name gives the brand: that is what a shopper reads
+        return str(p.name or p.brand or p.operator or "")
+
+    pairs = find_duplicates(
+        [p.lon for p in ours],
+        [p.lat for p in ours],
+        [label(p) for p in ours],
+        [p.lon for p in others],
+        [p.lat for p in others],
+        [label(p) for p in others],
+        within_m=within_m,
+    )
+    merged = []
+    for i, j, metres, similarity in zip(
+        pairs.a, pairs.b, pairs.distance_m, pairs.similarity, strict=True
+    ):
+        drop, keep = ours[int(i)], others[int(j)]
+        merge_places(session, keep_id=keep.id, drop_id=drop.id)
+        merged.append(
+            {
+                "kept": keep.uid,
+                "kept_name": keep.name,
+                "merged": f"{source}:{drop.sources[0][1]}",
+                "merged_name": drop.name,
+                "distance_m": round(float(metres), 1),
+                "similarity": round(float(similarity), 2),
+            }
+        )
+    return merged

@@ -1,0 +1,261 @@
+"""The plan document of docs/assessment.md: every category asked, stored as a plan run."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lifecircle import __version__
+from lifecircle.core.walk.insert import insert_points
+from lifecircle.core.walk.snap import Snapped, snap_points
+from lifecircle.services.candidates import (
+    near_demand,
+)
+from lifecircle.services.city.data import CityData, load_compute_store
+from lifecircle.services.plan.category import (
+    Outcome,
+    area_homes,
+    existing_places,
+    expand_groups,
+    plan_category,
+    planned_candidates,
+    planned_columns,
+)
+from lifecircle.services.plan.params import SOLVER_NAMES, TOL, PlanParams
+from lifecircle.store import cities as city_store
+from lifecircle.store.db import session_scope
+from lifecircle.store.runs import get_plan, save_plan
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import NDArray
+    from sqlalchemy.engine import Engine
+
+
+# --- the document --------------------------------------------------------------------------
+
+
+def _pop(value: float) -> float:
+    return round(float(value), 2)
+
+
+def _share(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole > 0 else None
+
+
+def _note(
+    out: Outcome, weight: NDArray[np.float64], h_ok: NDArray[np.bool_], params: PlanParams
+) -> str | None:
+    bad = out.unreachable
+    if not bad.any():
+        return None
+    off = int((bad & ~h_ok).sum())
+    text = (
+        f"{weight[bad].sum():,.0f} residents at {int(bad.sum()):,} points reach no "
+        f"candidate within {params.minutes:g} min"
+    )
+    if off:
+        text += f" ({off:,} of the points are farther than {params.max_snap_m:g} m from any street)"
+    return text
+
+
+def plan(
+    data: CityData, params: PlanParams, *, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Plan new places for a city or one community: the plan document, not yet stored.
+
+    Parameters
+    ----------
+    data
+        The city's network, units, population and places.
+    params
+        Categories, area, mode and limits.
+    progress
+        Called with the name of each step as it starts.
+
+    Returns
+    -------
+    dict
+        The plan document (docs/assessment.md, "Plan"), ``plan.id`` ``None``.
+
+    Raises
+    ------
+    ValidationError
+        For categories not in the city's taxonomy (listing the valid ones).
+    NotFoundError
+        For an unknown community code.
+    InfeasibleError
+        When a cover ``share`` below 1 exceeds what the candidates can reach.
+
+    """
+    step = progress or (lambda _: None)
+    started = time.perf_counter()
+    params = replace(params, categories=expand_groups(data, params.categories))
+    cols = planned_columns(data, params.categories)
+    homes = area_homes(data, params.community)
+    weight = data.homes.weight[homes]
+    zone = data.homes.zone[homes]
+    step("attaching residents to the streets")
+    h_snap = snap_points(
+        data.net, data.homes.lon[homes], data.homes.lat[homes], max_snap_m=params.max_snap_m
+    )
+    step("walks to the existing places")
+    covered0 = existing_places(data, h_snap, cols, params.limit_m, params.max_snap_m)
+    step("candidate sites")
+    cands = planned_candidates(data, params)
+    demand = ~covered0.all(axis=1)  # homes some planned category does not reach yet
+    cands = near_demand(data.net, cands, h_snap.take(np.flatnonzero(demand)), params.limit_m)
+    graph = insert_points(data.net, Snapped.concat([h_snap, cands.snapped]))
+    n = homes.size
+    home = (graph.node[:n].astype(np.int64), graph.offset_m[:n])
+    cand = (graph.node[n:].astype(np.int64), graph.offset_m[n:])
+    outcomes = [
+        plan_category(code, covered0[:, j], weight, graph.net, home, cand, params, step)
+        for j, code in enumerate(params.categories)
+    ]
+
+    step("the plan document")
+    codes, names = data.units.codes, data.units.names
+    sites: list[dict[str, Any]] = []
+    category_rows: list[dict[str, Any]] = []
+    after = covered0 * weight[:, None]
+    serving: dict[int, list[str]] = {}
+    for j, (code, out) in enumerate(zip(params.categories, outcomes, strict=True)):
+        r = out.result
+        for rank, (idx, (points, residents)) in enumerate(zip(out.sites, out.flows, strict=True)):
+            after[points, j] += residents
+            by_zone = np.bincount(zone[points], weights=residents, minlength=len(codes))
+            served_zones = [int(z) for z in np.argsort(-by_zone, kind="stable") if by_zone[z] > 0]
+            for z in served_zones:
+                serving.setdefault(z, []).append(cands.ids[idx])
+            rent = float(cands.rent[idx])
+            sites.append(
+                {
+                    "id": cands.ids[idx],
+                    "lon": round(float(cands.lon[idx]), 7),
+                    "lat": round(float(cands.lat[idx]), 7),
+                    "category": code,
+                    "rank": rank + 1,
+                    "newly_covered_population": _pop(residents.sum()),
+                    "communities": [codes[z] for z in served_zones],
+                    "rent": rent if math.isfinite(rent) else None,
+                }
+            )
+        total = float(weight.sum())
+        category_rows.append(
+            {
+                "category": code,
+                "name_zh": data.taxonomy.by_code[code].name_zh,
+                "sites": int(out.sites.size),
+                "before_population": _pop(weight[covered0[:, j]].sum()),
+                "covered_population": _pop(after[:, j].sum()),
+                "total_population": _pop(total),
+                "optimal": r.optimal,
+                "gap": 0.0 if r.optimal else (None if r.gap is None else round(r.gap, 6)),
+                "solver": SOLVER_NAMES.get(r.method, r.method),
+                "candidates": out.n_candidates,
+                "candidates_kept": out.n_kept,
+                "unreachable_population": _pop(weight[out.unreachable].sum()),
+                "unreachable_points": int(out.unreachable.sum()),
+                "note": _note(out, weight, h_snap.ok, params),
+                "objective": round(r.objective, 4),
+                "bound": None if r.bound is None else round(r.bound, 4),
+            }
+        )
+    communities = []
+    pop_by_zone = np.bincount(zone, weights=weight, minlength=len(codes))
+    for z in np.flatnonzero(pop_by_zone > 0).tolist():
+        inside = zone == z
+        pop = float(pop_by_zone[z])
+        before = {
+            c: _share(float(weight[inside & covered0[:, j]].sum()), pop)
+            for j, c in enumerate(params.categories)
+        }
+        communities.append(
+            {
+                "code": codes[z],
+                "name": names[z],
+                "street": data.units.streets[z],
+                "district": data.units.districts[z],
+                "population": _pop(pop),
+                "gaps": [c for c, s in before.items() if s is not None and s < 1.0 - TOL],
+                "before": before,
+                "after": {
+                    c: _share(float(after[inside, j].sum()), pop)
+                    for j, c in enumerate(params.categories)
+                },
+                "sites": list(dict.fromkeys(serving.get(z, []))),
+            }
+        )
+    optimal = all(o.result.optimal for o in outcomes)
+    gaps = [row["gap"] for row in category_rows]
+    return {
+        "plan": {
+            "id": None,
+            "city": data.name,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "elapsed_s": round(time.perf_counter() - started, 3),
+            "lifecircle_version": __version__,
+            "parameters": params.as_dict(),
+            "data": {
+                **data.versions,
+                "population_points": int(n),
+                "unsnapped_points": int((~h_snap.ok).sum()),
+                "places": len(data.places),
+            },
+        },
+        "sites": sites,
+        "covered_population": _pop(after.sum()),
+        "total_population": _pop(weight.sum() * len(cols)),
+        "optimal": optimal,
+        "gap": 0.0 if optimal else (None if None in gaps else max(gaps)),
+        "candidates": {
+            "source": cands.source,
+            "path": cands.path,
+            "count": len(cands),
+            "left_out": cands.left_out,
+        },
+        "categories": category_rows,
+        "communities": communities,
+    }
+
+
+def run_plan(
+    *,
+    engine: Engine,
+    name: str,
+    params: PlanParams,
+    save: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Load a city, plan and (unless ``save`` is false) store the plan.
+
+    Returns
+    -------
+    dict
+        The plan document, ``plan.id`` set when stored.
+
+    """
+    return load_compute_store(
+        engine=engine,
+        name=name,
+        compute=lambda data: plan(data, params, progress=progress),
+        key="plan",
+        store=(lambda s, city_id, doc: save_plan(s, city_id=city_id, document=doc))
+        if save
+        else None,
+        progress=progress,
+    )
+
+
+def stored_plan(*, engine: Engine, name: str, plan_id: int | None = None) -> dict[str, Any]:
+    """A stored plan document (the latest when ``plan_id`` is None)."""
+    with session_scope(engine) as session:
+        city_id = city_store.get_city(session, name=name).id
+        return get_plan(session, city_id=city_id, city=name, plan_id=plan_id)
