@@ -95,3 +95,119 @@ def test_a_tiny_workbook_with_a_cell_at_xfd200000_is_rejected_fast(
     [reject] = run["rejects"]
     assert (reject["file"], reject["feature"]) == (str(path), "row 200000")
     assert "MAX_SHEET_COLUMNS" in reject["problem"]
+
+
+# --- OpenStreetMap places: bad objects as bad rows, cut outlines as warnings ---------------
+
+# SYNTHETIC objects near Futian: two good places, two areas cut by the extract's edge
+# (w21 lacks node 299, r40 its member way w42) and three bad objects (a degenerate ring
+# w22, an unclosed multipolygon r30, a shop on an open way w50)
+BAD_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="synthetic test data">
+  <node id="1" lat="22.5400000" lon="114.0500000">
+    <tag k="shop" v="convenience"/><tag k="name" v="synthetic good node"/></node>
+  <node id="201" lat="22.5410000" lon="114.0510000"/>
+  <node id="202" lat="22.5410000" lon="114.0512000"/>
+  <node id="203" lat="22.5412000" lon="114.0512000"/>
+  <node id="204" lat="22.5412000" lon="114.0510000"/>
+  <node id="211" lat="22.5420000" lon="114.0510000"/>
+  <node id="212" lat="22.5420000" lon="114.0512000"/>
+  <node id="213" lat="22.5422000" lon="114.0512000"/>
+  <node id="221" lat="22.5430000" lon="114.0510000"/>
+  <node id="222" lat="22.5430000" lon="114.0512000"/>
+  <node id="311" lat="22.5440000" lon="114.0510000"/>
+  <node id="312" lat="22.5440000" lon="114.0512000"/>
+  <node id="313" lat="22.5442000" lon="114.0512000"/>
+  <node id="411" lat="22.5450000" lon="114.0510000"/>
+  <node id="412" lat="22.5450000" lon="114.0512000"/>
+  <node id="413" lat="22.5452000" lon="114.0512000"/>
+  <node id="501" lat="22.5460000" lon="114.0510000"/>
+  <node id="502" lat="22.5460000" lon="114.0512000"/>
+  <way id="20"><nd ref="201"/><nd ref="202"/><nd ref="203"/><nd ref="204"/><nd ref="201"/>
+    <tag k="shop" v="supermarket"/><tag k="name" v="synthetic good area"/></way>
+  <way id="21"><nd ref="211"/><nd ref="212"/><nd ref="213"/><nd ref="299"/><nd ref="211"/>
+    <tag k="amenity" v="pharmacy"/><tag k="name" v="synthetic cut way"/></way>
+  <way id="22"><nd ref="221"/><nd ref="222"/><nd ref="221"/>
+    <tag k="shop" v="supermarket"/><tag k="name" v="synthetic degenerate ring"/></way>
+  <way id="31"><nd ref="311"/><nd ref="312"/><nd ref="313"/></way>
+  <relation id="30"><member type="way" ref="31" role="outer"/>
+    <tag k="type" v="multipolygon"/><tag k="shop" v="supermarket"/></relation>
+  <way id="41"><nd ref="411"/><nd ref="412"/><nd ref="413"/></way>
+  <relation id="40"><member type="way" ref="41" role="outer"/>
+    <member type="way" ref="42" role="outer"/>
+    <tag k="type" v="multipolygon"/><tag k="amenity" v="pharmacy"/></relation>
+  <way id="50"><nd ref="501"/><nd ref="502"/>
+    <tag k="shop" v="convenience"/><tag k="name" v="synthetic shop on a line"/></way>
+</osm>
+"""
+
+
+def test_osm_bad_objects_reject_the_import_unless_skip_bad(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = workdir / "futian_extract.osm"
+    path.write_text(BAD_OSM, encoding="utf-8")
+    assert main(["city", "create", "futian"]) == 0
+    args = ["city", "import", "futian", "--places", str(path)]
+
+    # without --skip-bad: nothing imported, every bad object listed (file, id, problem)
+    capsys.readouterr()
+    assert main([*args, "--json"]) == ExitStatus.DATA
+    report = json.loads(capsys.readouterr().out)
+    problems = report["rejected"]["problems"]
+    assert sorted((p["file"], p["feature"], p["column"]) for p in problems) == [
+        (str(path), "r30", "geometry"),
+        (str(path), "w22", "geometry"),
+        (str(path), "w50", "geometry"),
+    ]
+    by_id = {p["feature"]: p["problem"] for p in problems}
+    assert by_id["w50"] == "a line or non-area relation: no point to place it at"
+    assert by_id["w22"].startswith("the area's outline is invalid: every node and member way")
+    info = run_json(capsys, "city", "info", "futian")
+    assert info["places"] == 0
+    assert [(r["status"], r["n_rejected"]) for r in info["import_runs"]] == [("rejected", 3)]
+    assert not (workdir / "futian_extract.rejects.csv").exists()
+
+    # with --skip-bad: the good places in, the bad objects in the rejects file, the cut
+    # areas counted as warnings
+    done = run_json(capsys, *args, "--skip-bad")
+    [places] = done["imported"]
+    assert (places["status"], places["n_imported"], places["n_rejected"]) == ("partial", 2, 3)
+    assert places["details"]["clipped_areas"] == 2
+    assert sorted(places["details"]["clipped"]) == ["r40", "w21"]
+    assert "2 area(s) cut by the extract's edge left out" in places["message"]
+    rejects = (workdir / "futian_extract.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert sorted(line.split(",")[0] for line in rejects[1:]) == ["r30", "w22", "w50"]
+    stored = run_json(capsys, "city", "info", "futian")
+    assert stored["places"] == 2
+
+
+def test_an_extract_whose_only_flaws_are_cut_outlines_imports_without_skip_bad(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = workdir / "cut.osm"
+    path.write_text(_drop_bad_objects(BAD_OSM), encoding="utf-8")
+    assert main(["city", "create", "futian"]) == 0
+    done = run_json(capsys, "city", "import", "futian", "--places", str(path))
+    [places] = done["imported"]
+    assert (places["status"], places["n_imported"], places["n_rejected"]) == ("succeeded", 2, 0)
+    assert places["details"]["clipped_areas"] == 2
+    capsys.readouterr()
+    assert main(["city", "import", "futian", "--places", str(path)]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "2 area(s) cut by the extract's edge left out" in shown
+    assert "2 of those areas are cut by the extract's edge" in shown  # the note
+
+
+def _drop_bad_objects(text: str) -> str:
+    """``BAD_OSM`` without its three bad objects (w22, r30 with w31, w50)."""
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if any(f'<{kind} id="{i}">' in line for kind, i in
+               (("way", "22"), ("relation", "30"), ("way", "31"), ("way", "50"))):  # fmt: skip
+            skipping = True
+        if not skipping:
+            kept.append(line)
+        if skipping and ("</way>" in line or "</relation>" in line):
+            skipping = False
+    return "\n".join(kept)

@@ -69,6 +69,8 @@ DEDUPE_M = WITHIN_M
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LISTED_MERGES = 50
 """Merged pairs an outcome lists (all are counted)."""
+LISTED_CLIPPED = 50
+"""Ids of OSM areas cut by the extract's edge an outcome lists (all are counted)."""
 
 
 # --- network -----------------------------------------------------------------------------
@@ -226,9 +228,11 @@ def import_places(
         ``wgs84``, ``gcj02`` or ``bd09`` for ``amap`` (default ``gcj02``) and ``csv``
         (default ``wgs84``); OpenStreetMap data are WGS-84.
     skip_bad
-        Import the good rows and write the bad ones to ``<stem>.rejects.csv``.
-        OpenStreetMap extracts are always read so: objects cut by the extract's edge
-        are left out and listed, and the run is ``partial``.
+        Import the good rows and write the bad ones to ``<stem>.rejects.csv``; the run
+        is ``partial``. OpenStreetMap objects are bad as rows are: a matching line,
+        non-area relation or invalid outline. Areas cut by the extract's edge are not
+        bad: every extract has them, and they are left out and counted as warnings
+        (``details["clipped_areas"]``, the message and ``notes``) with or without it.
     dedupe_m
         Places of this file within this many metres of a similarly named place of
         another source are merged into it, keeping both source ids (0: never).
@@ -285,6 +289,7 @@ def import_places(
                 place_ids=set(upsert.place_ids.values()),
                 within_m=dedupe_m,
             )
+            clipped = [w.ref for w in imported.clipped]
             outcome = run.outcome(
                 kind="places",
                 file_format=fmt,
@@ -295,6 +300,11 @@ def import_places(
                     f"{len(imported.records):,} places ({upsert.inserted:,} new, "
                     f"{upsert.updated:,} updated, {len(merged):,} merged into places "
                     "of another source)"
+                    + (
+                        f"; {len(clipped):,} area(s) cut by the extract's edge left out"
+                        if clipped
+                        else ""
+                    )
                 ),
                 notes=imported.notes,
                 details={
@@ -307,6 +317,8 @@ def import_places(
                     "merged_pairs": merged[:LISTED_MERGES],
                     "report": dict(imported.report),
                     "warnings": len(imported.warnings),
+                    "clipped_areas": len(clipped),
+                    "clipped": clipped[:LISTED_CLIPPED],
                     "centres": None if centres is None else len(centres),
                 },
             )
@@ -321,7 +333,7 @@ def _read_places(
     path: Path, fmt: str, *, taxonomy: Any, crs: str | None, skip_bad: bool
 ) -> PlaceImport:
     if fmt == "osm":
-        return places_from_osm(path, taxonomy=taxonomy)
+        return places_from_osm(path, taxonomy=taxonomy, skip_bad=skip_bad)
     if fmt == "amap":
         from lifecircle.io.amap import places_from_amap  # noqa: PLC0415
 
