@@ -117,13 +117,13 @@ def test_import_a_network_and_places_then_export(
     with out.open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["id", "name", "lon", "lat", "categories", "source"]
-    assert rows[2] == [
-        "csv:syn2",
+    assert rows[2] == [  # (issue 15) keyed by the source synthetic.csv's stem
+        "synthetic:syn2",
         "synthetic supermarket",
         "114.0120000",
         "22.5260000",
         "convenience_store|supermarket",
-        "csv:syn2",
+        "synthetic:syn2",
     ]
     problem = fails(capsys, ExitStatus.INVALID, "city", "export", "futian", "places", "-o", "x.txt")
     assert ".csv, .geojson or .gpkg" in problem

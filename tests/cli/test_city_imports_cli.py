@@ -211,3 +211,106 @@ def _drop_bad_objects(text: str) -> str:
         if skipping and ("</way>" in line or "</relation>" in line):
             skipping = False
     return "\n".join(kept)
+
+
+# --- named sources, replaced on re-import ---------------------------------------------------
+
+# SYNTHETIC shops of two districts whose exports number their rows from 1
+DISTRICT_A = """id,lon,lat,category,name
+1,114.0550,22.5400,convenience_store,synthetic 福田 shop 1
+2,114.0560,22.5410,pharmacy,synthetic 福田 pharmacy 2
+"""
+DISTRICT_B = """id,lon,lat,category,name
+1,113.9300,22.5200,supermarket,synthetic 南山 supermarket 1
+2,113.9310,22.5210,laundry,synthetic 南山 laundry 2
+"""
+
+
+def test_two_districts_with_overlapping_ids_coexist(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = workdir / "futian_shops.csv"
+    b = workdir / "nanshan_shops.csv"
+    a.write_text(DISTRICT_A, encoding="utf-8")
+    b.write_text(DISTRICT_B, encoding="utf-8")
+    assert main(["city", "create", "shenzhen"]) == 0
+    first = run_json(capsys, "city", "import", "shenzhen", "--places", str(a), "--format", "csv")
+    second = run_json(capsys, "city", "import", "shenzhen", "--places", str(b), "--format", "csv")
+    details = [done["imported"][0]["details"] for done in (first, second)]
+    assert [(d["source_name"], d["inserted"], d["updated"], d["removed"]) for d in details] == [
+        ("futian_shops", 2, 0, 0),
+        ("nanshan_shops", 2, 0, 0),  # was "0 new, 2 updated": Futian's shops overwritten
+    ]
+    info = run_json(capsys, "city", "info", "shenzhen")
+    assert info["places"] == 4
+    assert info["places_per_source"] == {"futian_shops": 2, "nanshan_shops": 2}
+    counts = {c["code"]: c["places"] for c in info["places_per_category"] if c["places"]}
+    assert counts == {"convenience_store": 1, "pharmacy": 1, "supermarket": 1, "laundry": 1}
+
+
+def test_a_newer_export_replaces_its_source(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    november = workdir / "export_2024_11.csv"
+    december = workdir / "export_2024_12.csv"
+    november.write_text(DISTRICT_A, encoding="utf-8")
+    # the pharmacy has closed: the newer export no longer lists it; the shop moved
+    december.write_text(
+        "id,lon,lat,category,name\n1,114.0551,22.5401,convenience_store,synthetic shop 1\n",
+        encoding="utf-8",
+    )
+    other = workdir / "nanshan_shops.csv"
+    other.write_text(DISTRICT_B, encoding="utf-8")
+    assert main(["city", "create", "futian"]) == 0
+    common = ["city", "import", "futian", "--format", "csv", "--source", "futian_shops"]
+    run_json(capsys, *common, "--places", str(november))
+    run_json(capsys, "city", "import", "futian", "--format", "csv", "--places", str(other))
+    done = run_json(capsys, *common, "--places", str(december))
+    [places] = done["imported"]
+    d = places["details"]
+    assert (d["source_name"], d["inserted"], d["updated"], d["removed"]) == (
+        "futian_shops",
+        0,
+        1,
+        1,
+    )
+    assert (d["removed_places"], d["kept_by_other_sources"], d["removed_ids"]) == (1, 0, ["2"])
+    assert places["message"].startswith(
+        "source futian_shops: 1 places (0 new, 1 updated, 1 removed, 0 merged"
+    )
+    info = run_json(capsys, "city", "info", "futian")
+    assert info["places"] == 3  # the other source is untouched
+    assert info["places_per_source"] == {"futian_shops": 1, "nanshan_shops": 2}
+    counts = {c["code"]: c["places"] for c in info["places_per_category"] if c["places"]}
+    assert "pharmacy" not in counts
+
+    # the CLI's table says the same
+    capsys.readouterr()
+    assert main([*common, "--places", str(november)]) == 0
+    shown = capsys.readouterr().out
+    assert "Places sources imported" in shown
+    row = next(line for line in shown.splitlines() if "futian_shops" in line and "│" in line)
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    assert cells == ["futian_shops", "2", "1", "1", "0", "0", "0"]
+
+
+def test_source_names_are_checked(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    places = workdir / "shops.csv"
+    places.write_text(DISTRICT_A, encoding="utf-8")
+    assert main(["city", "create", "futian"]) == 0
+    capsys.readouterr()
+    args = ["city", "import", "futian", "--places", str(places), "--format", "csv"]
+    assert main([*args, "--source", "futian shops"]) == ExitStatus.INVALID
+    error = capsys.readouterr().err
+    assert "--source 'futian shops': a source name is 1 to 64 letters, digits" in error
+    units = ["city", "import", "futian", "--units", "h3:9", "--source", "x"]
+    assert main(units) == ExitStatus.INVALID
+    assert "--source describe a --places file" in capsys.readouterr().err
+    info = run_json(capsys, "city", "info", "futian")
+    assert (info["places"], info["import_runs"]) == (0, [])
+    assert (
+        run_json(capsys, *args, "--source", "福田_商店-2024.12")["imported"][0]["details"][
+            "source_name"
+        ]
+        == "福田_商店-2024.12"
+    )
