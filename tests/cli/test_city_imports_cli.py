@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 import lifecircle
 from lifecircle.cli.main import ExitStatus, main
+from tests.conftest import HELSINKI_PBF, require
 from tests.store import conftest as store_conftest
 
 if TYPE_CHECKING:
@@ -314,3 +318,55 @@ def test_source_names_are_checked(workdir: Path, capsys: pytest.CaptureFixture[s
         ]
         == "福田_商店-2024.12"
     )
+
+
+# --- an import killed midway ------------------------------------------------------------------
+
+
+def test_an_import_killed_midway_is_failed_when_the_city_is_next_opened(
+    workdir: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pbf = require(HELSINKI_PBF)
+    assert main(["city", "create", "helsinki"]) == 0
+    path = os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])
+    # building the Helsinki network takes seconds: time to find the run and kill it
+    process = subprocess.Popen(
+        [sys.executable, "-c", CLI, "city", "import", "helsinki", "--network", str(pbf)],
+        env={**os.environ, "PYTHONPATH": path},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        running: list[tuple[int, int]] = []
+        while not running and time.monotonic() < deadline and process.poll() is None:
+            with engine.connect() as connection:
+                running = [
+                    (row.id, row.pid)
+                    for row in connection.execute(
+                        sa.text("SELECT id, pid FROM import_runs WHERE status = 'running'")
+                    )
+                ]
+            time.sleep(0.02)
+        assert running, "the import ended before it could be killed"
+        process.kill()
+    finally:
+        process.wait(timeout=60)
+    [(run_id, pid)] = running
+    assert pid == process.pid
+
+    started = time.time()
+    info = run_json(capsys, "city", "info", "helsinki")  # opening the city fails it
+    [run] = info["import_runs"]
+    assert (run["id"], run["kind"], run["status"]) == (run_id, "network", "failed")
+    message = run["message"]
+    assert message.startswith("interrupted: still running at ")
+    when = datetime.strptime(message[30:49], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert abs(when.timestamp() - started) < 60
+    assert message.endswith(
+        f" UTC when the city was next opened (its process {pid} on {socket.gethostname()} is gone)"
+    )
+    assert run["finished_at"] is not None
+    # and the city imports again
+    done = run_json(capsys, "city", "import", "helsinki", "--network", str(pbf))
+    assert done["imported"][0]["status"] == "succeeded"

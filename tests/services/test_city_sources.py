@@ -8,18 +8,26 @@ SYNTHETIC: made up for these tests, not real shops.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select
 
+import lifecircle
 from lifecircle.config import Settings
-from lifecircle.services.city import create_city
+from lifecircle.services.city import city_info, create_city
 from lifecircle.services.city_places import default_source_name, import_places
+from lifecircle.services.import_runs import start_run
+from lifecircle.services.stale_runs import fail_stale_runs
 from lifecircle.store.cities import get_city
 from lifecircle.store.db import session_scope
-from lifecircle.store.models import Place, PlaceCategory
+from lifecircle.store.models import ImportKind, ImportRun, Place, PlaceCategory, utc_now
 from lifecircle.store.places import list_places
 from lifecircle.store.summary import city_summary
 from tests.conftest import DATA
@@ -134,3 +142,87 @@ def test_removing_a_merged_place_from_one_source_keeps_the_others(
     )
     assert (back.details["inserted"], back.details["merged"]) == (1, 0)
     assert stored(engine)["corner_shops:c1"] == (("corner_shops", "c1"),)
+
+
+# --- runs left running ---------------------------------------------------------------------
+
+START_AND_EXIT = """
+import sys
+from pathlib import Path
+from lifecircle.services.import_runs import start_run
+from lifecircle.store.db import make_engine
+from lifecircle.store.models import ImportKind
+engine = make_engine(sys.argv[1])
+run = start_run(engine, city_id=int(sys.argv[2]), kind=ImportKind.PLACES, path=Path(sys.argv[3]),
+                file_format="csv", options={})
+print(run.id)
+"""
+
+
+def _run_row(engine: Engine, run_id: int) -> ImportRun:
+    with session_scope(engine) as session:
+        run = session.get_one(ImportRun, run_id)
+        session.expunge(run)
+        return run
+
+
+def test_runs_of_live_and_dead_processes(
+    engine: Engine, settings: Settings, city: str, tmp_path: Path
+) -> None:
+    shops = tmp_path / "corner_shops.csv"
+    shops.write_text(CORNER, encoding="utf-8")
+    with session_scope(engine) as session:
+        city_id = get_city(session, name=city).id
+    # a process that started a run with the real start_run and exited without ending it
+    url = engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-c", START_AND_EXIT, url, str(city_id), str(shops)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(lifecircle.__file__).resolve().parents[1])},
+    )
+    dead = int(done.stdout.strip())
+    # this process's own run, as a concurrent import: alive
+    live = start_run(
+        engine, city_id=city_id, kind=ImportKind.PLACES, path=shops, file_format="csv", options={}
+    ).id
+    # two runs of another machine sharing the database: one a day and a half old
+    other = [
+        start_run(
+            engine, city_id=city_id, kind=ImportKind.PLACES, path=shops, file_format="csv",
+            options={},
+        ).id
+        for _ in range(2)
+    ]  # fmt: skip
+    with session_scope(engine) as session:
+        for run_id, hours in zip(other, (36, 1), strict=True):
+            run = session.get_one(ImportRun, run_id)
+            run.host, run.pid = "elsewhere.example", 1
+            run.started_at = utc_now() - timedelta(hours=hours)
+    assert _run_row(engine, dead).status == "running"
+
+    city_info(engine=engine, name=city)  # opening the city
+
+    ended = _run_row(engine, dead)
+    assert ended.status == "failed"
+    assert ended.finished_at is not None
+    assert re.fullmatch(
+        r"interrupted: still running at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC when the city was "
+        rf"next opened \(its process {ended.pid} on {re.escape(str(ended.host))} is gone\)",
+        str(ended.message),
+    )
+    assert _run_row(engine, live).status == "running"
+    old, recent = (_run_row(engine, run_id) for run_id in other)
+    assert old.status == "failed"
+    assert "started 36.0 h before, more than the 24 h limit (process 1 on elsewhere.example)" in (
+        str(old.message)
+    )
+    assert recent.status == "running"
+
+    # an import opens the city too, and ends the live run's peers only when dead
+    import_places(engine=engine, settings=settings, name=city, path=shops, file_format="csv")
+    assert _run_row(engine, live).status == "running"
+    with session_scope(engine) as session:
+        assert fail_stale_runs(session, city_id=city_id, limit_h=0.0) == [live, other[1]]
+    assert _run_row(engine, live).message.startswith("interrupted: ")  # type: ignore[union-attr]

@@ -23,6 +23,7 @@ from lifecircle.io.features import GEO_DRIVERS, multipolygon_wkb, write_features
 from lifecircle.io.output import write_csv
 from lifecircle.io.taxonomy import PROFILES, load_taxonomy
 from lifecircle.io.units import assign_places
+from lifecircle.services.stale_runs import open_city
 from lifecircle.store import cities as city_store
 from lifecircle.store.communities import list_communities
 from lifecircle.store.db import session_scope
@@ -296,6 +297,7 @@ def city_info(*, engine: Engine, name: str) -> CityReport:
 
     """
     with session_scope(engine) as session:
+        open_city(session, name=name)  # runs a killed import left `running` end `failed`
         summary = city_summary(session, name=name)
     counts = summary.places_per_category
     rows: list[CategoryCount] = []

@@ -23,6 +23,7 @@ from lifecircle.io.netfile import load_network
 from lifecircle.io.taxonomy import load_taxonomy
 from lifecircle.services.city import drawn_units, stored_units
 from lifecircle.services.import_runs import sha256_of
+from lifecircle.services.stale_runs import open_city
 from lifecircle.store import cities as city_store
 from lifecircle.store.centres import list_centres
 from lifecircle.store.communities import latest_population_method, population_points
@@ -186,7 +187,7 @@ def load_city_data(*, engine: Engine, name: str) -> CityData:
 
     """
     with session_scope(engine) as session:
-        city = city_store.get_city(session, name=name)
+        city = open_city(session, name=name)  # dead import runs end `failed` first
         city_id, taxonomy_name, network_path = city.id, city.taxonomy, city.network_path
         records = stored_units(session, city_id=city_id)
         method = latest_population_method(session, city_id=city_id)
