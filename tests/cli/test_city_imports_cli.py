@@ -24,6 +24,7 @@ import sqlalchemy as sa
 import lifecircle
 from lifecircle.cli.main import ExitStatus, main
 from tests.conftest import HELSINKI_PBF, require
+from tests.services.futian import make_futian_city
 from tests.store import conftest as store_conftest
 
 if TYPE_CHECKING:
@@ -370,3 +371,73 @@ def test_an_import_killed_midway_is_failed_when_the_city_is_next_opened(
     # and the city imports again
     done = run_json(capsys, "city", "import", "helsinki", "--network", str(pbf))
     assert done["imported"][0]["status"] == "succeeded"
+
+
+# --- every import a run was fed by ----------------------------------------------------------
+
+# SYNTHETIC extra shops in the Futian walk graph's area (沙头/香蜜湖), WGS-84
+EXTRA = """id,lon,lat,category,name
+x1,114.0210,22.5310,laundry,synthetic laundry
+x2,114.0290,22.5390,pharmacy,synthetic pharmacy
+"""
+
+
+@pytest.mark.slow
+def test_a_run_lists_every_import_it_was_fed_by(
+    workdir: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = make_futian_city(engine, workdir / "data")
+    extra = workdir / "extra_shops.csv"
+    extra.write_text(EXTRA, encoding="utf-8")
+    run_json(capsys, "city", "import", name, "--places", str(extra), "--format", "csv")
+    first = run_json(capsys, "assess", name)
+    imports = first["run"]["data"]["imports"]
+    named = [
+        (i["kind"], i.get("source_name") or i.get("method") or i.get("units") or i["source"])
+        for i in imports
+    ]
+    assert named == [
+        ("network", "futian_shatou_xiangmihu_walk.graphml"),
+        ("communities", "h3:8"),  # the H3 units, made over the network
+        ("places", "synthetic_places"),
+        ("population", "points"),
+        ("places", "extra_shops"),  # before: only the latest import of each kind
+    ]
+    assert all(i["status"] == "succeeded" and len(i["sha256"]) == 64 for i in imports)
+
+    # a newer export of one source: the run after lists it, keyed by the source
+    extra.write_text(EXTRA.replace("x2,114.0290", "x2,114.0291"), encoding="utf-8")
+    run_json(capsys, "city", "import", name, "--places", str(extra), "--format", "csv")
+    second = run_json(capsys, "assess", name)
+    names = [i.get("source_name") for i in second["run"]["data"]["imports"]]
+    assert names == [None, None, "synthetic_places", None, "extra_shops"]
+
+    runs = run_json(capsys, "runs", name)
+    assert [len(r["imports"]) for r in runs] == [5, 5]
+    capsys.readouterr()
+    assert main(["runs", name]) == 0
+    shown = capsys.readouterr().out
+    assert (
+        f"run {second['run']['id']} fed by network futian_shatou_xiangmihu_walk.graphml; "
+        "communities units h3:8; places synthetic_places, extra_shops; population points\n"
+    ) in shown
+
+    before, after = str(first["run"]["id"]), str(second["run"]["id"])
+    diff = run_json(capsys, "compare", name, before, after)
+    assert set(diff["data"]) == {"places extra_shops"}
+    change = diff["data"]["places extra_shops"]
+    assert change["before"] != change["after"]
+    assert len(diff["imports"]["before"]) == len(diff["imports"]["after"]) == 5
+    capsys.readouterr()
+    assert main(["compare", name, before, after]) == 0
+    shown = capsys.readouterr().out
+    assert "data places extra_shops: " in shown
+    assert "after: fed by network futian_shatou_xiangmihu_walk.graphml; communities" in (
+        " ".join(shown.split())
+    )
+
+    html = workdir / "report.html"
+    assert main(["report", name, "-o", str(html), "--lang", "en"]) == 0
+    text = html.read_text(encoding="utf-8")
+    assert "places: synthetic_places.csv (synthetic_places)<br>" in text
+    assert "places: extra_shops.csv (extra_shops)" in text
