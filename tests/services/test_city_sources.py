@@ -96,6 +96,8 @@ def test_removing_a_merged_place_from_one_source_keeps_the_others(
     seven = "amap_pois:B0FFG1"
     assert stored(engine)[seven] == (("amap_pois", "B0FFG1"), ("corner_shops", "c1"))
     assert categories(engine, seven) == ("convenience_store", "pharmacy")
+    with session_scope(engine) as session:  # two sources gave it the code: counted once
+        assert city_summary(session, name=city).places_per_category["convenience_store"] == 2
 
     # the corner-shop list no longer names the 7-ELEVEn: it loses that source and the
     # pharmacy only that source gave, and stays, as the Amap export still lists it
