@@ -136,7 +136,7 @@ def synthetic_input(n_nodes: int, *, seed: int, folder: Path) -> tuple[Input, Be
 def helsinki_input(path: Path, *, seed: int, folder: Path) -> tuple[Input, Bench, WalkNetwork]:
     """The Helsinki extract's walk network with its real OSM places.
 
-    Places come from ``places_from_osm(path, taxonomy=load_taxonomy("shenzhen"))``; the
+    Places come from ``places_from_osm(path, taxonomy=..., skip_bad=True)``; the
     benchmark's 20 categories are the profile's 12 basic and 8 quality categories (its
     facility categories, parking and the like, are left out), and a place in two of them
     counts in both. Each place is snapped to its nearest network node (straight line, in
@@ -163,7 +163,7 @@ def _osm_places(path: Path) -> PlaceMaker:
     if len(codes) != N_CATEGORIES:
         raise ValueError(f"expected {N_CATEGORIES} basic and quality categories, got {codes}")
     code_index = {code: i for i, code in enumerate(codes)}
-    imported = places_from_osm(path, taxonomy=taxonomy)
+    imported = places_from_osm(path, taxonomy=taxonomy, skip_bad=True)
     lon, lat, cat = [], [], []
     for rec in imported.records:
         for code in rec.categories:

@@ -79,7 +79,8 @@ def test_the_clustered_verdict_names_the_centre_shop(
     centre = build().centre_shop
     assert cluster["circle_type"] == "clustered"
     assert cluster["circle_type_rule"] == (
-        f"5 of 5 basic places (100%) lie within 150 m of 7-Eleven 燕南店 (osm:n{centre}) (≥ 60%)"
+        "5 of 5 basic places (100%) lie within 150 m of "
+        f"7-Eleven 燕南店 ({osm.name.removesuffix('.osm')}:n{centre}) (≥ 60%)"
     )
     assert centre - SHOP_BASE == len(build().street_shops)  # the eleventh shop of the file
 
@@ -143,6 +144,6 @@ def test_the_demo_gets_types_whose_verdicts_name_shops_and_streets(
         rule = c["circle_type_rule"]
         assert not re.search(r"place #\d|street\(s\) \d", rule), rule
         if c["circle_type"] == "clustered":
-            assert re.search(r"within 150 m of .+ \(osm:[nwr]\d+\)", rule), rule
+            assert re.search(r"within 150 m of .+ \(Helsinki:[nwr]\d+\)", rule), rule
         if c["circle_type"] == "street":
             assert re.search(r"lie on .*(an unnamed way \(OSM way \d+\)|[A-Z][a-z]+)", rule), rule

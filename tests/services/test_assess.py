@@ -303,7 +303,7 @@ def test_what_if_equals_a_full_reassessment_of_the_changed_city(
     with source.open(encoding="utf-8", newline="") as fh:
         header, *rows = list(csv.reader(fh))
     row = next(i for i, r in enumerate(rows) if r[header.index("category")] == "housekeeping")
-    uid = f"csv:{rows[row][0]}"
+    uid = f"{source.stem}:{rows[row][0]}"  # places are keyed by their source's name
     assert uid in data.places.uid
     if op == "add":
         change = Change(op="add", category="laundry", lon=lon, lat=lat)
@@ -314,7 +314,8 @@ def test_what_if_equals_a_full_reassessment_of_the_changed_city(
     else:
         change = Change(op="move", uid=uid, lon=lon, lat=lat)
         rows[row][1:3] = [repr(lon), repr(lat)]
-    changed = folder / f"places-{op}.csv"
+    changed = folder / f"places-{op}" / source.name  # the same source name, so the same uids
+    changed.parent.mkdir()
     with changed.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([header, *rows])
     variant = make_variant_city(eng, folder, name=f"{name}-{op}", places=changed)

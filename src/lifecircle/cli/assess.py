@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lifecircle.cli.city import _database
@@ -238,6 +239,24 @@ def runs_cmd(name: NameArg, as_json: JsonOpt = False) -> None:
             ", ".join(f"{k} {v:g}" for k, v in p.get("limit_minutes", {}).items()),
         )
     out.print(table)
+    for r in runs:  # below the table: a line each, readable at any width
+        out.print(f"run {r['id']} fed by {escape(data_sources(r['imports']))}", soft_wrap=True)
+
+
+def data_sources(imports: list[dict[str, Any]]) -> str:
+    """Every import of a run by kind: ``places Helsinki, futian_amap; population buildings``."""
+    names: dict[str, list[str]] = {}
+    for entry in imports:
+        kind = str(entry.get("kind", ""))
+        name = (
+            entry.get("source_name")
+            or entry.get("method")
+            or (f"units {entry['units']}" if entry.get("units") else None)
+            or entry.get("source")
+            or "?"
+        )
+        names.setdefault(kind, []).append(str(name))
+    return "; ".join(f"{kind} {', '.join(listed)}" for kind, listed in names.items())
 
 
 def compare_cmd(
@@ -261,9 +280,13 @@ def compare_cmd(
         return
     runs = diff["runs"]
     out.print(f"[bold]{name}[/]: run {runs['before']['id']} → run {runs['after']['id']}")
-    for what in ("parameters", "data"):
-        for key, change in diff[what].items():
-            out.print(f"  {what} {key}: {change['before']} → {change['after']}")
+    for key, change in diff["parameters"].items():
+        out.print(f"  parameters {key}: {change['before']} → {change['after']}")
+    for key, change in diff["data"].items():
+        was, now = (change[k] or "none" for k in ("before", "after"))
+        out.print(f"  data {escape(key)}: {was} → {now}")
+    for side in ("before", "after"):
+        out.print(f"  {side}: fed by {escape(data_sources(diff['imports'][side]))}")
     table = Table(title="headline", title_justify="left")
     for col in ("figure", "before", "after", "change"):
         table.add_column(col)

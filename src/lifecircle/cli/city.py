@@ -146,6 +146,13 @@ def import_cmd(
         str | None,
         typer.Option(help="CRS of amap/csv places: wgs84, gcj02 (amap default) or bd09."),
     ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Name the places are kept under (default: the file's stem). Importing a "
+            "source again replaces it: places it no longer lists are removed."
+        ),
+    ] = None,
     communities: Annotated[
         Path | None,
         typer.Option(help="社区/街道/区 boundaries (GeoJSON, GPKG, Shapefile) or a CSV code list."),
@@ -200,9 +207,10 @@ def import_cmd(
     """Import files into a city: each file is one transaction, all rows or none.
 
     A file with bad rows is rejected whole, with every problem recorded (see `city
-    info`), unless --skip-bad is given. Importing the same file again updates the same
-    rows. Steps run in this order: network, communities, mapping, units, places,
-    population, buildings.
+    info`), unless --skip-bad is given. Places are kept under a source (--source, by
+    default the file's stem): importing it again updates its places, adds new ones and
+    removes those it no longer lists. Steps run in this order: network, communities,
+    mapping, units, places, population, buildings.
     """
     from lifecircle.io.units.communities import LEVELS  # noqa: PLC0415
     from lifecircle.services.city.imports import (  # noqa: PLC0415
@@ -236,6 +244,7 @@ def import_cmd(
         buildings=buildings,
         skip_bad=skip_bad,
         dedupe_m=dedupe_m,
+        source=source,
     )
     done: list[ImportOutcome] = []
     with _database() as (engine, settings), _progress(len(request.steps()), as_json) as step:
@@ -312,6 +321,30 @@ def _print_outcomes(outcomes: list[ImportOutcome]) -> None:
         if o.n_rejected:
             where = f"; written to {escape(o.rejects_file)}" if o.rejects_file else ""
             out.print(f"  [yellow]{o.n_rejected:,} row(s) left out{where}[/]")
+    places = [o for o in outcomes if o.kind == "places" and "source_name" in o.details]
+    if places:
+        _print_places_table(places)
+
+
+def _print_places_table(outcomes: list[ImportOutcome]) -> None:
+    """Per places source: what the import added, updated, removed and merged."""
+    table = Table(title="Places sources imported")
+    columns = ("source", "places", "added", "updated", "removed", "merged", "left out")
+    for col in columns:
+        table.add_column(col, justify="left" if col == "source" else "right", overflow="fold")
+    for o in outcomes:
+        d = o.details
+        kept = d.get("kept_by_other_sources", 0)
+        table.add_row(
+            escape(str(d["source_name"])),
+            f"{o.n_imported:,}",
+            f"{d['inserted']:,}",
+            f"{d['updated']:,}",
+            f"{d['removed']:,}" + (f" ({kept:,} kept by other sources)" if kept else ""),
+            f"{d['merged']:,}",
+            f"{o.n_rejected + d.get('clipped_areas', 0):,}",
+        )
+    out.print(table)
 
 
 @city_app.command("info")

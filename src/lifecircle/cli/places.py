@@ -65,7 +65,8 @@ def extract_cmd(
     tax = load_taxonomy(taxonomy)
     names = ["reading places"] + (["reading homes"] if homes is not None else [])
     with stages(err, names, enabled=not as_json):
-        table = places_from_osm(source, taxonomy=tax)
+        # an extract to look at, not an import: bad objects are left out and counted
+        table = places_from_osm(source, taxonomy=tax, skip_bad=True)
         home_table = homes_from_osm(source) if homes is not None else None
         rows = list(table.rows())
         write_csv(places, PLACES_HEADER, rows)

@@ -463,9 +463,12 @@ class PlaceImport:
         Counts by name; every reader gives ``rows_read``, ``records`` and ``rejected``
         (rows), readers add their own (OSM: ``nodes_seen``, ``broken_areas`` ...).
     rejects
-        Problems of the rows not imported (with ``skip_bad``; for OSM, objects left out).
+        Problems of the rows not imported (with ``skip_bad``).
     warnings
         Problems that did not stop a row, such as opening hours kept only as text.
+    clipped
+        OSM areas cut by the extract's edge: left out, but not bad rows (every extract
+        has them), so they never reject an import; warnings counted in its summary.
     notes
         Remarks in plain words.
 
@@ -479,6 +482,7 @@ class PlaceImport:
     rejects: tuple[Reject, ...] = ()
     warnings: tuple[Reject, ...] = ()
     notes: tuple[str, ...] = ()
+    clipped: tuple[Reject, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "report", MappingProxyType(dict(self.report)))

@@ -553,7 +553,10 @@ def stored_assessment(*, engine: Engine, name: str, run_id: int | None = None) -
 
 
 def list_runs(*, engine: Engine, name: str) -> list[dict[str, Any]]:
-    """The city's stored assessment runs, oldest first, as plain dicts."""
+    """The city's stored assessment runs, oldest first, as plain dicts.
+
+    ``imports`` lists every import a run was fed by (``run.data.imports``).
+    """
     with session_scope(engine) as session:
         city_id = city_store.get_city(session, name=name).id
         runs = list_assessments(session, city_id=city_id)
@@ -565,6 +568,7 @@ def list_runs(*, engine: Engine, name: str) -> list[dict[str, Any]]:
             "basic_complete": r.basic_complete,
             "population": r.population,
             "parameters": r.parameters,
+            "imports": list(r.data.get("imports", [])),
         }
         for r in runs
     ]

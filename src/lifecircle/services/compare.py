@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from lifecircle.services.city.places import default_source_name
 
 CHANGE_TOLERANCE = 0.005
 """Coverage changes smaller than this share (half a percentage point) are not listed."""
@@ -17,11 +20,36 @@ def _changed(a: dict[str, Any], b: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: {"before": a.get(k), "after": b.get(k)} for k in keys if a.get(k) != b.get(k)}
 
 
-def _imports(run: dict[str, Any]) -> dict[str, Any]:
-    data = run.get("data", {})
-    versions = {i["kind"]: i.get("sha256") for i in data.get("imports", [])}
+def import_key(entry: dict[str, Any]) -> str:
+    """What an import of a run's data stands for: ``places futian_amap``, ``network``...
+
+    Places are keyed by their source name (runs before named sources: the file's stem),
+    population by method, communities and mappings by file: one key per import a run
+    was fed by, so that two places sources are two keys.
+    """
+    kind = str(entry.get("kind", ""))
+    if kind == "network":
+        return kind
+    if kind == "places":
+        name = entry.get("source_name") or default_source_name(Path(str(entry.get("source"))))
+    elif kind == "population":
+        name = entry.get("method") or ""
+    elif entry.get("units"):
+        name = f"units {entry['units']}"
+    else:
+        name = entry.get("source") or ""
+    return f"{kind} {name}".strip()
+
+
+def data_versions(data: dict[str, Any]) -> dict[str, Any]:
+    """A run's data as ``{import_key: sha256}``, ``network`` the network file's checksum."""
+    versions = {import_key(i): i.get("sha256") for i in data.get("imports", [])}
     versions["network"] = data.get("network", {}).get("sha256")
     return versions
+
+
+def _imports(run: dict[str, Any]) -> dict[str, Any]:
+    return data_versions(run.get("data", {}))
 
 
 def compare_runs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -31,10 +59,12 @@ def compare_runs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
     -------
     dict
         ``runs`` (the two ids and dates), ``parameters`` and ``data`` (values that
-        differ), ``city`` (the headline figures before, after and their difference),
-        ``gained`` and ``lost`` (communities that reached or lost full basic coverage),
-        ``coverage_changes`` (per community, the categories whose coverage moved by at
-        least :data:`CHANGE_TOLERANCE`), ``added`` and ``removed`` community codes.
+        differ; data by :func:`import_key`, a checksum ``None`` on the side that had no
+        such import), ``imports`` (every import each run was fed by), ``city`` (the
+        headline figures before, after and their difference), ``gained`` and ``lost``
+        (communities that reached or lost full basic coverage), ``coverage_changes``
+        (per community, the categories whose coverage moved by at least
+        :data:`CHANGE_TOLERANCE`), ``added`` and ``removed`` community codes.
 
     """
     a_city, b_city = before["city"], after["city"]
@@ -84,6 +114,10 @@ def compare_runs(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
         },
         "parameters": _changed(before["run"]["parameters"], after["run"]["parameters"]),
         "data": _changed(_imports(before["run"]), _imports(after["run"])),
+        "imports": {
+            "before": list(before["run"].get("data", {}).get("imports", [])),
+            "after": list(after["run"].get("data", {}).get("imports", [])),
+        },
         "headline": headline,
         "coverage": coverage,
         "gained": gained,

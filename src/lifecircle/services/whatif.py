@@ -30,6 +30,7 @@ from lifecircle.services.assess import (
     stored_assessment,
 )
 from lifecircle.services.city.data import CityData, Homes, Places, Units, load_city_data, zones_of
+from lifecircle.services.compare import data_versions
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -310,8 +311,8 @@ def what_if(
     cats = list(data.categories)
     changed = {r["code"]: r for r in after}
     city_after = [changed.get(c["code"], c) for c in base["communities"]]
-    versions = {i["kind"]: i.get("sha256") for i in base["run"]["data"].get("imports", [])}
-    now = {i["kind"]: i.get("sha256") for i in data.versions.get("imports", [])}
+    versions = data_versions(base["run"]["data"])
+    now = data_versions(data.versions)
     return {
         "change": {k: v for k, v in vars(change).items() if v is not None},
         "run": {"id": base["run"]["id"], "created_at": base["run"]["created_at"]},

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 
 from lifecircle.errors import NotFoundError, ValidationError
-from lifecircle.store.models import ImportKind, ImportRun, ImportStatus, utc_now
+from lifecircle.store.models import HOST_LENGTH, ImportKind, ImportRun, ImportStatus, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,6 +56,8 @@ def start_import_run(
     source_sha256: str,
     file_format: str,
     options: dict[str, Any] | None = None,
+    host: str | None = None,
+    pid: int | None = None,
 ) -> ImportRun:
     """Record that an import of a file has started (status ``running``).
 
@@ -75,6 +77,9 @@ def start_import_run(
         ``csv``, ``geojson``, ``osm.pbf``...
     options
         Import options as given (``{"skip_bad": true, "crs": "gcj02"}``), JSON-able.
+    host, pid
+        The host name and process id of the process running the import, to tell it
+        from one killed midway (:mod:`lifecircle.services.city.stale_runs`).
 
     Returns
     -------
@@ -89,6 +94,8 @@ def start_import_run(
         format=file_format,
         options=dict(options or {}),
         status=ImportStatus.RUNNING,
+        host=None if host is None else host[:HOST_LENGTH],
+        pid=pid,
     )
     session.add(run)
     session.flush()

@@ -44,6 +44,10 @@ NAMING_CONVENTION = {
 CODE_LENGTH = 64
 """Category, community and source codes; ids from sources get :data:`SOURCE_ID_LENGTH`."""
 SOURCE_ID_LENGTH = 128
+UID_LENGTH = CODE_LENGTH + 1 + SOURCE_ID_LENGTH
+"""A place's uid: by default ``"{source}:{source_id}"`` of the source that first had it."""
+HOST_LENGTH = 255
+"""A host name (the longest a DNS name can be)."""
 
 
 class ImportKind(enum.StrEnum):
@@ -61,7 +65,8 @@ class ImportStatus(enum.StrEnum):
 
     ``rejected``: the file had bad rows and nothing was imported; ``partial``: the good
     rows were imported and the bad ones skipped (``--skip-bad``); ``failed``: an error
-    other than bad rows stopped it.
+    other than bad rows stopped it, or the run was found ``running`` after its process
+    had gone (killed midway: see :mod:`lifecircle.services.city.runs`).
     """
 
     RUNNING = "running"
@@ -154,6 +159,8 @@ class ImportRun(Base):
     """One import of one file: what was read, what was kept and what was rejected and why.
 
     ``rejects`` is a list of ``{"file", "line" or "feature", "column", "problem"}``.
+    ``host`` and ``pid`` name the process that runs it, to tell a live import from one
+    killed midway (migration 0004; null on older runs).
     """
 
     __tablename__ = "import_runs"
@@ -174,6 +181,8 @@ class ImportRun(Base):
     n_rejected: Mapped[int] = mapped_column(Integer, default=0)
     rejects: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     message: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(HOST_LENGTH))
+    pid: Mapped[int | None] = mapped_column(Integer)
 
 
 class Place(Base):
@@ -187,7 +196,7 @@ class Place(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
-    uid: Mapped[str] = mapped_column(String(SOURCE_ID_LENGTH + 32))
+    uid: Mapped[str] = mapped_column(String(UID_LENGTH))
     name: Mapped[str | None] = mapped_column(Text)
     brand: Mapped[str | None] = mapped_column(Text)
     operator: Mapped[str | None] = mapped_column(Text)
@@ -212,14 +221,19 @@ class Place(Base):
 
 
 class PlaceSource(Base):
-    """One source's id of a place (``osm`` ``node/123``, ``amap`` ``B0FFG...``)."""
+    """One source's id of a place (``Helsinki`` ``n123``, ``futian_amap`` ``B0FFG...``).
+
+    A source is a name (``city import --source``, by default the file's stem): the
+    places of one file, or of the files that stand for it, replaced as a whole on each
+    import of it (:func:`lifecircle.store.places.remove_absent_places`).
+    """
 
     __tablename__ = "place_sources"
 
     city_id: Mapped[int] = mapped_column(
         ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True
     )
-    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
     source_id: Mapped[str] = mapped_column(String(SOURCE_ID_LENGTH), primary_key=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
 
@@ -227,7 +241,11 @@ class PlaceSource(Base):
 
 
 class PlaceCategory(Base):
-    """A place's membership of a taxonomy category, with the rule that matched."""
+    """A place's membership of a taxonomy category, with the rule that matched.
+
+    ``source`` is the source that gave it (``""``: given by hand), so a place two
+    sources know loses only the categories of a source that no longer lists it.
+    """
 
     __tablename__ = "place_categories"
 
@@ -235,6 +253,7 @@ class PlaceCategory(Base):
         ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
     )
     code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True, index=True)
+    source: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True, default="")
     rule: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[str] = mapped_column(String(16), default="")
 
@@ -371,7 +390,7 @@ class Centre(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(CODE_LENGTH))
     source_id: Mapped[str] = mapped_column(String(SOURCE_ID_LENGTH))
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(CODE_LENGTH))

@@ -1,8 +1,12 @@
-"""Places: bulk upsert by source id, categories, and merging one place's sources into another.
+"""Places: bulk upsert by source id, removal, categories, and merging places.
 
-A place is found again by any of its ``(source, source_id)`` keys, so importing the
-same file twice updates the same rows, and once an OSM shop and an Amap shop are merged
-(:func:`attach_place_source`), a later import from either source updates that one place.
+A source is a name (``Helsinki``, ``futian_amap``: by default the stem of the file it
+comes from). A place is found again by any of its ``(source, source_id)`` keys, so
+importing the same source twice updates the same rows, and once an OSM shop and an Amap
+shop are merged (:func:`attach_place_source`), a later import from either source
+updates that one place. A source is replaced as a whole: the ids it no longer lists are
+removed (:func:`remove_absent_places`), with the categories it gave; a place no source
+lists any more goes, one other sources still list stays.
 """
 
 from __future__ import annotations
@@ -11,12 +15,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, tuple_, update
 
 from lifecircle.errors import NotFoundError, ValidationError
 from lifecircle.store._bulk import IN_CHUNK, MAX_LISTED, chunks, insert_rows, update_rows
-from lifecircle.store.models import SOURCE_ID_LENGTH, Base, Place, PlaceCategory, PlaceSource
-from lifecircle.store.rows import PlaceUpsert
+from lifecircle.store.models import (
+    CODE_LENGTH,
+    SOURCE_ID_LENGTH,
+    Base,
+    Place,
+    PlaceCategory,
+    PlaceSource,
+)
+from lifecircle.store.rows import PlaceRemoval, PlaceUpsert
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -43,8 +54,10 @@ ATTRIBUTES = (
 
 
 def _check_rows(source: str, rows: Sequence[PlaceRow]) -> None:
-    if not source or len(source) > 16:
-        raise ValidationError(f"source {source!r} must be 1 to 16 characters (osm, amap, csv)")
+    if not source or len(source) > CODE_LENGTH:
+        raise ValidationError(
+            f"source {source!r} must be 1 to {CODE_LENGTH} characters (a name, e.g. Helsinki)"
+        )
     ids = [row["source_id"] for row in rows]
     bad = [i for i in ids if not i or len(i) > SOURCE_ID_LENGTH]
     if bad:
@@ -91,10 +104,12 @@ def upsert_places(
     city_id
         City the places belong to.
     source
-        Where the rows come from: ``osm``, ``amap``, ``csv``...
+        The source's name (``Helsinki``, ``futian_amap``), 1 to 64 characters.
     rows
         One dict per place; see :class:`~lifecircle.store.rows.PlaceRow`. On update,
-        keys left out keep their stored values and ``None`` clears them.
+        keys left out keep their stored values and ``None`` clears them. A new place's
+        uid is ``"{source}:{source_id}"``, or that plus ``#2``, ``#3``... when another
+        place holds it already (it kept it after its source dropped the id).
     import_run_id
         Run that brought the rows; recorded on new places only (it is the *first*
         import of a place).
@@ -135,6 +150,7 @@ def upsert_places(
         repeated = [uid for uid, n in Counter(uids).items() if n > 1]
         if repeated:
             raise ValidationError(f"uids given to more than one new place: {repeated[:MAX_LISTED]}")
+        uids = _free_uids(session, city_id=city_id, uids=uids)
         insert_rows(
             session,
             PLACES,
@@ -159,6 +175,92 @@ def upsert_places(
     return PlaceUpsert(inserted=len(new_rows), updated=len(updates), place_ids=place_ids)
 
 
+def _free_uids(session: Session, *, city_id: int, uids: list[str]) -> list[str]:
+    """``uids``, those another place holds made free with ``#2``, ``#3``...
+
+    A merged place keeps its uid when the source that gave it drops the id, and the id
+    may come back as a new place.
+    """
+    taken = set(_place_ids_by_uid(session, city_id=city_id, uids=uids))
+    if not taken:
+        return uids
+    held = set(uids) | taken
+    free = []
+    for uid in uids:
+        given = uid
+        if uid in taken:
+            n = 2
+            while f"{uid}#{n}" in held or _place_ids_by_uid(
+                session, city_id=city_id, uids=[f"{uid}#{n}"]
+            ):
+                n += 1
+            given = f"{uid}#{n}"
+            held.add(given)
+        free.append(given)
+    return free
+
+
+def remove_absent_places(
+    session: Session, *, city_id: int, source: str, listed: Iterable[str]
+) -> PlaceRemoval:
+    """Remove the ids of ``source`` that ``listed`` no longer holds: the source is replaced.
+
+    Parameters
+    ----------
+    session
+        Open session (the caller's transaction).
+    city_id
+        City.
+    source
+        The source re-imported.
+    listed
+        Every source id of the new import of it.
+
+    Returns
+    -------
+    PlaceRemoval
+        ``removed`` source ids; of their places, ``deleted`` that no source lists any
+        more (gone with their categories), and ``kept`` that other sources still list
+        (they lose the categories this source gave, unless it still lists them under
+        another id); ``removed_ids`` the source ids, sorted.
+
+    """
+    keep = set(listed)
+    scope = (PlaceSource.city_id == city_id, PlaceSource.source == source)
+    stored = session.execute(select(PlaceSource.source_id, PlaceSource.place_id).where(*scope))
+    gone = sorted((sid, pid) for sid, pid in stored if sid not in keep)
+    if not gone:
+        return PlaceRemoval(removed=0, deleted=0, kept=0, removed_ids=())
+    for ids in chunks([sid for sid, _ in gone], IN_CHUNK):
+        session.execute(delete(PlaceSource).where(*scope, PlaceSource.source_id.in_(ids)))
+    places = sorted({pid for _, pid in gone})
+    known: defaultdict[int, set[str]] = defaultdict(set)
+    for part in chunks(places, IN_CHUNK):
+        query = select(PlaceSource.place_id, PlaceSource.source).where(
+            PlaceSource.place_id.in_(part)
+        )
+        for pid, name in session.execute(query):
+            known[pid].add(name)
+    orphans = [pid for pid in places if not known[pid]]
+    dropped = [pid for pid in places if known[pid] and source not in known[pid]]
+    for part in chunks(dropped, IN_CHUNK):
+        session.execute(
+            delete(PlaceCategory).where(
+                PlaceCategory.place_id.in_(part), PlaceCategory.source == source
+            )
+        )
+    for part in chunks(orphans, IN_CHUNK):  # their categories go by ON DELETE CASCADE
+        session.execute(
+            delete(Place).where(Place.id.in_(part)).execution_options(synchronize_session=False)
+        )
+    return PlaceRemoval(
+        removed=len(gone),
+        deleted=len(orphans),
+        kept=sum(1 for pid in places if known[pid] - {source}),
+        removed_ids=tuple(sid for sid, _ in gone),
+    )
+
+
 def _place_ids_by_uid(session: Session, *, city_id: int, uids: Sequence[str]) -> dict[str, int]:
     pairs = select(Place.uid, Place.id).where(Place.city_id == city_id)
     if len(uids) > IN_CHUNK:
@@ -168,17 +270,21 @@ def _place_ids_by_uid(session: Session, *, city_id: int, uids: Sequence[str]) ->
 
 
 def replace_place_categories(
-    session: Session, *, categories: Mapping[int, Iterable[CategoryRow]]
+    session: Session, *, categories: Mapping[int, Iterable[CategoryRow]], source: str | None = None
 ) -> int:
-    """Set the categories of places, replacing what they had.
+    """Set the categories of places, replacing what they had (from ``source``).
 
     Parameters
     ----------
     session
         Open session.
     categories
-        Place id to its categories; an empty list removes all of a place's categories.
+        Place id to its categories; an empty list removes the place's categories.
         Places not in the mapping are left alone.
+    source
+        The source that gives them: only its categories are replaced, those other
+        sources gave a place stay. ``None``: every category is replaced, whatever gave
+        it, and the new ones are recorded as given by hand (source ``""``).
 
     Returns
     -------
@@ -188,11 +294,15 @@ def replace_place_categories(
     """
     place_ids = list(categories)
     for part in chunks(place_ids, IN_CHUNK):
-        session.execute(delete(PlaceCategory).where(PlaceCategory.place_id.in_(part)))
+        query = delete(PlaceCategory).where(PlaceCategory.place_id.in_(part))
+        if source is not None:
+            query = query.where(PlaceCategory.source == source)
+        session.execute(query)
     values = [
         {
             "place_id": place_id,
             "code": row["code"],
+            "source": source or "",
             "rule": row.get("rule", ""),
             "confidence": row.get("confidence", ""),
         }
@@ -252,9 +362,10 @@ def attach_place_source(session: Session, *, place_id: int, source: str, source_
 def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
     """Merge place ``drop_id`` into place ``keep_id`` and delete it.
 
-    The kept place gains the other's source ids and the categories it lacks, and any
-    of its empty attributes (name, brand, operator, address, opening hours) is filled
-    from the other. Its uid, coordinates and first import run stay.
+    The kept place gains the other's source ids and the categories it lacks (by code
+    and the source that gave them), and any of its empty attributes (name, brand,
+    operator, address, opening hours) is filled from the other. Its uid, coordinates
+    and first import run stay.
 
     Raises
     ------
@@ -285,10 +396,13 @@ def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
         .values(place_id=keep_id)
         .execution_options(synchronize_session=False)
     )
-    held = select(PlaceCategory.code).where(PlaceCategory.place_id == keep_id)
+    held = select(PlaceCategory.code, PlaceCategory.source).where(PlaceCategory.place_id == keep_id)
     session.execute(
         update(PlaceCategory)
-        .where(PlaceCategory.place_id == drop_id, PlaceCategory.code.not_in(held))
+        .where(
+            PlaceCategory.place_id == drop_id,
+            tuple_(PlaceCategory.code, PlaceCategory.source).not_in(held),
+        )
         .values(place_id=keep_id)
         .execution_options(synchronize_session=False)
     )
@@ -316,7 +430,7 @@ class StoredPlace:
 
     @property
     def source_names(self) -> frozenset[str]:
-        """The sources (``osm``, ``amap``...) that know this place."""
+        """The sources (``Helsinki``, ``futian_amap``...) that know this place."""
         return frozenset(source for source, _ in self.sources)
 
 
@@ -329,6 +443,7 @@ def list_places(session: Session, *, city_id: int) -> list[StoredPlace]:
     codes: defaultdict[int, list[str]] = defaultdict(list)
     for place_id, code in session.execute(
         select(PlaceCategory.place_id, PlaceCategory.code)
+        .distinct()  # a code two sources gave counts once
         .join(Place, Place.id == PlaceCategory.place_id)
         .where(Place.city_id == city_id)
         .order_by(PlaceCategory.place_id, PlaceCategory.code)
@@ -369,62 +484,9 @@ def place_points(session: Session, *, city_id: int) -> list[tuple[int, float, fl
 
 
 def place_source_names(session: Session, *, city_id: int) -> list[str]:
-    """The sources a city's places come from (``amap``, ``osm``...), sorted."""
+    """The sources a city's places come from (``Helsinki``, ``futian_amap``...), sorted."""
     query = select(PlaceSource.source).where(PlaceSource.city_id == city_id).distinct()
     return sorted(session.scalars(query))
-
-
-def sources_by_place(
-    session: Session, *, city_id: int, place_ids: Iterable[int]
-) -> dict[int, frozenset[str]]:
-    """The sources that know each of ``place_ids`` (ids without a source are absent)."""
-    wanted = list(dict.fromkeys(place_ids))
-    pairs = select(PlaceSource.place_id, PlaceSource.source).where(PlaceSource.city_id == city_id)
-    found: defaultdict[int, set[str]] = defaultdict(set)
-    if len(wanted) > IN_CHUNK:
-        keep = set(wanted)
-        for place_id, source in session.execute(pairs):
-            if place_id in keep:
-                found[place_id].add(source)
-    else:
-        for place_id, source in session.execute(pairs.where(PlaceSource.place_id.in_(wanted))):
-            found[place_id].add(source)
-    return {place_id: frozenset(names) for place_id, names in found.items()}
-
-
-def add_place_categories(
-    session: Session, *, categories: Mapping[int, Iterable[CategoryRow]]
-) -> int:
-    """Give places the categories they lack, keeping those they have.
-
-    For a place several sources know: one source's import must not take away a category
-    another source gave it (:func:`replace_place_categories` would).
-
-    Returns
-    -------
-    int
-        Category rows written.
-
-    """
-    held: set[tuple[int, str]] = set()
-    for part in chunks(list(categories), IN_CHUNK):
-        query = select(PlaceCategory.place_id, PlaceCategory.code).where(
-            PlaceCategory.place_id.in_(part)
-        )
-        held.update((place_id, code) for place_id, code in session.execute(query))
-    values = [
-        {
-            "place_id": place_id,
-            "code": row["code"],
-            "rule": row.get("rule", ""),
-            "confidence": row.get("confidence", ""),
-        }
-        for place_id, rows in categories.items()
-        for row in {row["code"]: row for row in rows}.values()
-        if (place_id, row["code"]) not in held
-    ]
-    insert_rows(session, CATEGORIES, values)
-    return len(values)
 
 
 def place_table(
@@ -452,6 +514,7 @@ def place_table(
     places = [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
     pairs = session.execute(
         select(PlaceCategory.place_id, PlaceCategory.code)
+        .distinct()  # a code two sources gave counts once
         .join(Place, Place.id == PlaceCategory.place_id)
         .where(Place.city_id == city_id)
         .order_by(PlaceCategory.place_id, PlaceCategory.code)

@@ -102,3 +102,17 @@ class PlaceUpsert(UpsertCounts):
     """An upsert of places, with each source id's place id (to attach categories)."""
 
     place_ids: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PlaceRemoval:
+    """The ids a re-imported source no longer lists, and what became of their places.
+
+    ``removed`` source ids; ``deleted`` places no source lists any more; ``kept``
+    places other sources still list; ``removed_ids`` the source ids, sorted.
+    """
+
+    removed: int
+    deleted: int
+    kept: int
+    removed_ids: tuple[str, ...]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -122,6 +122,8 @@ class RunOverview:
     basic_complete: int
     population: float
     parameters: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)
+    """The run's data: the network and every import it was fed by."""
 
 
 def list_assessments(session: Session, *, city_id: int) -> list[RunOverview]:
@@ -139,6 +141,7 @@ def list_assessments(session: Session, *, city_id: int) -> list[RunOverview]:
             basic_complete=int(r.city.get("basic_complete", 0)),
             population=float(r.city.get("population", 0.0)),
             parameters=r.parameters,
+            data=r.data,
         )
         for r in runs
     ]

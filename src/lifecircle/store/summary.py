@@ -86,8 +86,8 @@ class CitySummary:
     uncategorised
         Places with no category.
     places_per_source
-        Source (``osm``, ``amap``...) to number of source ids; a merged place counts
-        once in each of its sources.
+        Source (``Helsinki``, ``futian_amap``...) to number of source ids; a merged
+        place counts once in each of its sources.
     communities_per_level
         ``community``, ``street``, ``district`` to number of rows.
     community_population
@@ -116,7 +116,8 @@ class CitySummary:
 def places_per_category(session: Session, *, city_id: int) -> dict[str, int]:
     """Category code to number of places in the city, by code."""
     query = (
-        select(PlaceCategory.code, func.count())
+        # a code two sources gave a merged place counts once
+        select(PlaceCategory.code, func.count(func.distinct(PlaceCategory.place_id)))
         .join(Place, Place.id == PlaceCategory.place_id)
         .where(Place.city_id == city_id)
         .group_by(PlaceCategory.code)

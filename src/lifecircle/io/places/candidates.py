@@ -1,11 +1,13 @@
-"""Reading candidate sites for a plan (available shop units) from a CSV file.
+"""Reading candidate sites for a plan (available shop units) from a CSV file or a sheet.
 
-A candidates file is a comma-separated table with a header row and the columns
-``id, lon, lat`` and, optionally, ``rent`` (any unit the user likes, per month say; an
-empty cell means not known). Headers, encodings and coordinate checks are those of
-:mod:`lifecircle.io.places.points`: names are matched ignoring case and surrounding spaces,
-``lng``/``longitude``/``latitude`` are accepted, other columns are ignored, and UTF-8
-(with or without BOM), UTF-16 or GBK/GB18030 text is read.
+A candidates file is a comma-separated table, or the first sheet of an XLSX workbook,
+with a header row and the columns ``id, lon, lat`` and, optionally, ``rent`` (any unit
+the user likes, per month say; an empty cell means not known). Headers, encodings and
+coordinate checks are those of :mod:`lifecircle.io.places.points`: names are matched ignoring
+case and surrounding spaces, ``lng``/``longitude``/``latitude`` are accepted, other
+columns are ignored, and UTF-8 (with or without BOM), UTF-16 or GBK/GB18030 text is
+read. A workbook is read by its real data extent, within the limits of
+:mod:`lifecircle.io.sheets`; its problems name the sheet row (``row 12``).
 
 Every row is checked before anything is returned, and all problems are reported in one
 :class:`~lifecircle.io.places.points.PointsError` naming the file and line of each, so nothing
@@ -20,14 +22,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lifecircle.errors import NotFoundError
 from lifecircle.io.coords import to_wgs84
 from lifecircle.io.places.points import (
     PointsError,
     PointTable,
     _coordinate,
+    _header,
     _range_problem,
     read_csv_table,
 )
+from lifecircle.io.sheets import XLSX_MAGIC, SheetError, is_workbook, read_sheet
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -54,7 +59,8 @@ class CandidateTable:
     rent
         The ``rent`` column, ``nan`` where the file has none or the cell is empty.
     line
-        1-based line on which each row starts, for messages further down the pipeline.
+        1-based line on which each row starts (for a workbook, its sheet row), for
+        messages further down the pipeline.
     path
         The file read.
 
@@ -91,13 +97,33 @@ def _rent(raw: str, column: str, problems: list[str]) -> float:
     return value
 
 
+def _sheet_table(path: Path) -> tuple[list[str], dict[str, int], list[tuple[int, list[str]]]]:
+    """:func:`~lifecircle.io.places.points.read_csv_table` for a workbook's first sheet."""
+    try:
+        rows = read_sheet(path)
+    except SheetError as exc:
+        raise PointsError([str(exc)]) from exc
+    if not rows:
+        raise PointsError([f"{path}: row 1: the sheet is empty"])
+    header_row, header = rows[0]
+    index, problem = _header(list(header), REQUIRED)
+    if problem is not None:
+        raise PointsError([f"{path}: row {header_row}: {problem}"])
+    if len(rows) == 1:
+        raise PointsError([f"{path}: row {header_row + 1}: no data rows"])
+    # a sheet row ends at its last value: pad it to the header, as a CSV row would be
+    width = len(header)
+    return list(header), index, [(n, [*cells, *[""] * (width - len(cells))]) for n, cells in rows]
+
+
 def read_candidates(path: Path, *, crs: str = "wgs84") -> CandidateTable:
-    """Read and validate a candidate-sites CSV file (``id,lon,lat[,rent]``).
+    """Read and validate a candidate-sites file (``id,lon,lat[,rent]``), CSV or XLSX.
 
     Parameters
     ----------
     path
-        CSV file with a header row; see the module docstring for the columns.
+        CSV file or XLSX workbook (``.xlsx``/``.xlsm`` or the ZIP signature; the first
+        sheet) with a header row; see the module docstring for the columns.
     crs
         Coordinate system of the file: ``"wgs84"``, ``"gcj02"`` (AMap, Tencent) or
         ``"bd09"`` (Baidu). Coordinates are decimal degrees.
@@ -113,15 +139,22 @@ def read_candidates(path: Path, *, crs: str = "wgs84") -> CandidateTable:
         If ``path`` does not exist.
     lifecircle.io.places.points.PointsError
         If the file cannot be decoded or parsed, lacks a required column or any data
-        row, or any row has an empty or duplicate id, a missing, non-numeric or
-        out-of-range coordinate (with a hint when lon and lat look swapped), a bad rent
-        or too few fields; ``problems`` lists every one as ``"{path}: line {n}: ..."``.
+        row, is a sheet with values beyond the limits of :mod:`lifecircle.io.sheets`, or
+        any row has an empty or duplicate id, a missing, non-numeric or out-of-range
+        coordinate (with a hint when lon and lat look swapped), a bad rent or too few
+        fields; ``problems`` lists every one as ``"{path}: line {n}: ..."`` (``row {n}``
+        for a sheet).
     lifecircle.errors.ValidationError
         If ``crs`` is not one of the accepted values.
 
     """
     to_wgs84(np.empty(0), np.empty(0), crs)  # a mistyped CRS fails before any reading
-    header, index, rows = read_csv_table(path, REQUIRED)
+    if not path.is_file():
+        raise NotFoundError(f"{path}: no such file")
+    with path.open("rb") as stream:
+        sheet = is_workbook(path, stream.read(len(XLSX_MAGIC)))
+    unit = "row" if sheet else "line"
+    header, index, rows = _sheet_table(path) if sheet else read_csv_table(path, REQUIRED)
 
     names = {c: header[index[c]].strip() for c in (*REQUIRED, RENT) if c in index}
     problems: list[str] = []
@@ -134,7 +167,7 @@ def read_candidates(path: Path, *, crs: str = "wgs84") -> CandidateTable:
     for line, fields in rows[1:]:
         if len(fields) < len(header):
             problems.append(
-                f"{path}: line {line}: too few fields: {len(fields)} given, "
+                f"{path}: {unit} {line}: too few fields: {len(fields)} given, "
                 f"the header has {len(header)}"
             )
             continue
@@ -144,7 +177,7 @@ def read_candidates(path: Path, *, crs: str = "wgs84") -> CandidateTable:
             row_problems.append(f"empty {names['id']}")
         elif site_id in first_line:
             row_problems.append(
-                f"duplicate {names['id']} {site_id!r} (first on line {first_line[site_id]})"
+                f"duplicate {names['id']} {site_id!r} (first on {unit} {first_line[site_id]})"
             )
         else:
             first_line[site_id] = line
@@ -155,7 +188,7 @@ def read_candidates(path: Path, *, crs: str = "wgs84") -> CandidateTable:
             if out_of_range is not None:
                 row_problems.append(out_of_range)
         rent = _rent(fields[index[RENT]], names[RENT], row_problems) if RENT in index else math.nan
-        problems.extend(f"{path}: line {line}: {p}" for p in row_problems)
+        problems.extend(f"{path}: {unit} {line}: {p}" for p in row_problems)
         ids.append(site_id)
         lons.append(lon)
         lats.append(lat)

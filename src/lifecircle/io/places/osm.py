@@ -26,7 +26,7 @@ from lifecircle.core.assess.categories import Taxonomy, classify_osm
 from lifecircle.core.assess.opening_hours import parse_opening_hours
 from lifecircle.core.walk.geodesy import WGS84_GEOD
 from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError
-from lifecircle.io.schema import PlaceImport, PlaceRecord, Reject
+from lifecircle.io.schema import PlaceImport, PlaceImportError, PlaceRecord, Reject
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -92,6 +92,7 @@ OSM_REPORT_KEYS = (
     "areas_kept",
     "no_geometry",
     "broken_areas",
+    "clipped_areas",
     "opening_hours",
     "opening_hours_unparsed",
 )
@@ -99,10 +100,13 @@ OSM_REPORT_KEYS = (
 ``rejected``.
 
 ``*_seen`` count objects with a key some rule tests, ``*_kept`` those classified.
-``no_geometry`` counts matching open ways and non-area relations (``type=street``),
-``broken_areas`` matching closed ways and multipolygons whose polygon could not be built
-(members missing from the extract, invalid rings); both are left out and listed in the
-rejects. ``opening_hours`` counts kept places with the tag, ``opening_hours_unparsed``
+``no_geometry`` counts matching open ways, non-area relations (``type=route``) and nodes
+without a location: bad objects, listed in the rejects. ``broken_areas`` counts matching
+closed ways and multipolygons whose polygon could not be built; of them,
+``clipped_areas`` were cut by the extract's edge (a node or member way is not in the
+file), which is normal for an extract: they are left out and listed as ``clipped``. The
+others have every part in the file and still no valid outline: bad objects, listed in
+the rejects. ``opening_hours`` counts kept places with the tag, ``opening_hours_unparsed``
 those whose value is kept as text only (listed in the warnings)."""
 
 
@@ -155,7 +159,7 @@ class HomesTable:
 
 @dataclass(frozen=True)
 class _Feature:
-    kind: str  # "node", "area", "no_geometry" or "broken"
+    kind: str  # "node", "area", "no_geometry", "no_location", "clipped" or "broken"
     id: str
     tags: dict[str, str]
     geom: Polygon | MultiPolygon | None = None
@@ -164,7 +168,11 @@ class _Feature:
 
 
 def places_from_osm(
-    path: Path | str, *, taxonomy: Taxonomy, file_format: str | None = None
+    path: Path | str,
+    *,
+    taxonomy: Taxonomy,
+    file_format: str | None = None,
+    skip_bad: bool = False,
 ) -> PlaceImport:
     """Read and classify the places of an OpenStreetMap file.
 
@@ -176,6 +184,8 @@ def places_from_osm(
         Categories to classify into (see :func:`lifecircle.io.places.taxonomy.load_taxonomy`).
     file_format
         libosmium format string when the file name does not say it.
+    skip_bad
+        Keep the good objects and list the bad ones in ``rejects`` instead of raising.
 
     Returns
     -------
@@ -184,13 +194,19 @@ def places_from_osm(
         category, in file order, with WGS-84 points (areas: a point inside the polygon);
         ``name`` prefers ``name:zh`` (then ``name:zh-Hans``, then ``name``), ``brand`` and
         ``operator`` likewise their ``:zh`` forms, and ``address`` joins the ``addr:*``
-        tags. An extract cuts areas at its edge, so it is always read as with
-        ``skip_bad``: matching objects without a usable geometry are left out and listed
-        in ``rejects`` (column ``geometry``). Unparseable ``opening_hours`` stay as text
-        and are listed in ``warnings``. The report holds :data:`OSM_REPORT_KEYS`.
+        tags. Matching areas cut by the extract's edge (a node or member way missing from
+        the file) are left out and listed in ``clipped`` (column ``geometry``): every
+        extract has them. Unparseable ``opening_hours`` stay as text and are listed in
+        ``warnings``. With ``skip_bad``, the bad objects are in ``rejects``. The report
+        holds :data:`OSM_REPORT_KEYS`.
 
     Raises
     ------
+    PlaceImportError
+        Without ``skip_bad``, when matching objects are bad: an open way or a non-area
+        relation (no place to put the point), a node without a location, an area whose
+        parts are all in the file but make no valid outline. Every one is listed (object
+        id, ``geometry``, the problem).
     OptionalDependencyError
         When pyosmium is not installed.
     NotFoundError
@@ -202,6 +218,7 @@ def places_from_osm(
     records: list[PlaceRecord] = []
     rejects: list[Reject] = []
     warnings: list[Reject] = []
+    clipped: list[Reject] = []
     seen: Counter[str] = Counter()
     kept: Counter[str] = Counter()
     for feature in _scan(path, keys=taxonomy.osm_keys, file_format=file_format):
@@ -210,6 +227,9 @@ def places_from_osm(
         if not matches:
             continue
         kept[feature.kind] += 1
+        if feature.kind == "clipped":
+            clipped.append(Reject(feature.id, "geometry", _LEFT_OUT[feature.kind]))
+            continue
         if feature.kind not in {"node", "area"}:
             rejects.append(Reject(feature.id, "geometry", _LEFT_OUT[feature.kind]))
             continue
@@ -235,24 +255,33 @@ def places_from_osm(
                 ref=feature.id,
             )
         )
+    if rejects and not skip_bad:
+        raise PlaceImportError(path, rejects)
+    no_geometry = kept["no_geometry"] + kept["no_location"]
     report = {
         "rows_read": sum(seen.values()),
         "records": len(records),
         "rejected": len(rejects),
-        "nodes_seen": seen["node"],
+        "nodes_seen": seen["node"] + seen["no_location"],
         "areas_seen": seen["area"],
         "nodes_kept": kept["node"],
         "areas_kept": kept["area"],
-        "no_geometry": kept["no_geometry"],
-        "broken_areas": kept["broken"],
+        "no_geometry": no_geometry,
+        "broken_areas": kept["broken"] + kept["clipped"],
+        "clipped_areas": kept["clipped"],
         "opening_hours": sum(bool(r.opening_hours) for r in records),
         "opening_hours_unparsed": len(warnings),
     }
     notes = []
-    if rejects:
+    if rejects or clipped:
         notes.append(
-            f"left out {kept['no_geometry']} matching line/relation object(s) without an area "
-            f"and {kept['broken']} area(s) whose outline is incomplete or invalid"
+            f"left out {no_geometry} matching line/relation object(s) without an area and "
+            f"{report['broken_areas']} area(s) whose outline is incomplete or invalid"
+        )
+    if clipped:
+        notes.append(
+            f"{len(clipped)} of those areas are cut by the extract's edge (a node or member "
+            "way is not in the file): warnings, not bad objects"
         )
     return PlaceImport(
         records=tuple(records),
@@ -263,12 +292,17 @@ def places_from_osm(
         rejects=tuple(rejects),
         warnings=tuple(warnings),
         notes=tuple(notes),
+        clipped=tuple(clipped),
     )
 
 
 _LEFT_OUT = {
     "no_geometry": "a line or non-area relation: no point to place it at",
-    "broken": "the area's outline is incomplete (members outside the extract) or invalid",
+    "no_location": "a node without a valid location",
+    "clipped": "the area is cut by the extract's edge: a node or member way of its outline "
+    "is not in the file",
+    "broken": "the area's outline is invalid: every node and member way is in the file, "
+    "but they make no polygon (unclosed or degenerate rings)",
 }
 
 
@@ -313,7 +347,7 @@ def homes_from_osm(
             continue
         if feature.kind == "node":
             counts["nodes"] += 1
-        elif feature.kind == "broken":
+        elif feature.kind in {"broken", "clipped"}:
             counts["broken"] += 1
         elif feature.kind == "area" and feature.geom is not None:
             counts["seen"] += 1
@@ -357,12 +391,17 @@ def _scan(path: Path | str, *, keys: frozenset[str], file_format: str | None) ->
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file")
-    infile: Any = osmium.io.File(str(path), file_format) if file_format else str(path)
+
+    def source() -> Any:
+        return osmium.io.File(str(path), file_format) if file_format else str(path)
+
     wkb = osmium.geom.WKBFactory()
     expected: dict[str, dict[str, str]] = {}  # closed ways and multipolygons awaiting an area
     produced: set[str] = set()
+    whole: dict[str, bool] = {}  # closed way -> every node of it is in the file
+    members: dict[str, list[int]] = {}  # area relation -> its member ways
     processor = (
-        osmium.FileProcessor(infile)
+        osmium.FileProcessor(source())
         .with_areas()
         # filters run after the location cache and the area assembler have seen everything
         .with_filter(osmium.filter.KeyFilter(*sorted(keys)))
@@ -371,9 +410,11 @@ def _scan(path: Path | str, *, keys: frozenset[str], file_format: str | None) ->
         for obj in processor:
             tags = {tag.k: tag.v for tag in obj.tags}
             if isinstance(obj, osmium.osm.Node):
-                if obj.location.valid():
-                    loc = obj.location
+                loc = obj.location
+                if loc.valid():
                     yield _Feature("node", f"n{obj.id}", tags, lon=loc.lon, lat=loc.lat)
+                else:
+                    yield _Feature("no_location", f"n{obj.id}", tags)
             elif isinstance(obj, osmium.osm.Area):
                 area_id = f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}"
                 produced.add(area_id)
@@ -381,17 +422,41 @@ def _scan(path: Path | str, *, keys: frozenset[str], file_format: str | None) ->
             elif isinstance(obj, osmium.osm.Way):
                 if obj.is_closed():
                     expected[f"w{obj.id}"] = tags
+                    whole[f"w{obj.id}"] = all(n.location.valid() for n in obj.nodes)
                 else:
                     yield _Feature("no_geometry", f"w{obj.id}", tags)
             elif isinstance(obj, osmium.osm.Relation):
                 if tags.get("type") in AREA_RELATION_TYPES:
                     expected[f"r{obj.id}"] = tags
+                    members[f"r{obj.id}"] = [m.ref for m in obj.members if m.type == "w"]
                 else:
                     yield _Feature("no_geometry", f"r{obj.id}", tags)
+        missing = sorted(expected.keys() - produced)
+        wanted = {ref for m in missing if m in members for ref in members[m]}
+        whole_ways = _whole_ways(osmium, source(), wanted) if wanted else set()
     except (RuntimeError, ValueError, OSError) as exc:
         raise DataError(f"{path}: not an OpenStreetMap file: {exc}") from exc
-    for missing in sorted(expected.keys() - produced):
-        yield _Feature("broken", missing, expected[missing])
+    for object_id in missing:
+        if object_id in members:  # a relation is cut when a member way is missing or cut
+            ways = members[object_id]
+            cut = bool(ways) and not whole_ways.issuperset(ways)
+        else:
+            cut = not whole[object_id]
+        yield _Feature("clipped" if cut else "broken", object_id, expected[object_id])
+
+
+def _whole_ways(osmium: Any, source: Any, ids: set[int]) -> set[int]:
+    """Those of the ways ``ids`` that are in the file with every node (a second pass)."""
+    processor = (
+        osmium.FileProcessor(source, osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.IdFilter(sorted(ids)))
+    )
+    return {
+        obj.id
+        for obj in processor
+        if isinstance(obj, osmium.osm.Way) and all(n.location.valid() for n in obj.nodes)
+    }
 
 
 def _format(path: Path | str, file_format: str | None) -> str:

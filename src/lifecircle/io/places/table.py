@@ -8,7 +8,8 @@ and surrounding space, with the aliases of :data:`CSV_COLUMNS`; other columns ar
 
 :func:`read_rows` also serves :mod:`lifecircle.io.places.amap`: CSV in UTF-8 (with or without
 BOM), UTF-16 or GBK/GB18030 (decoded as :func:`lifecircle.io.places.points.read_points` does),
-or the first sheet of an XLSX workbook (the ``xlsx`` extra, openpyxl).
+or the first sheet of an XLSX workbook (the ``xlsx`` extra, openpyxl), read by its real
+data extent within the limits of :mod:`lifecircle.io.sheets`.
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ import math
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lifecircle.core.assess.categories import Match
 from lifecircle.core.assess.opening_hours import parse_opening_hours
-from lifecircle.errors import NotFoundError, OptionalDependencyError
+from lifecircle.errors import NotFoundError
 from lifecircle.io.coords import CHINA_BOX_DEG, to_wgs84
 from lifecircle.io.places.points import _decode, _rows
 from lifecircle.io.schema import PlaceImport, PlaceImportError, PlaceRecord, Reject
+from lifecircle.io.sheets import SheetError, is_workbook, read_sheet
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -55,8 +57,6 @@ CSV_RULE = "csv:category"
 PROJECTED_DEG = 1000.0
 """Coordinates beyond this are taken for projected metres rather than degrees."""
 
-XLSX_MAGIC = b"PK\x03\x04"
-
 
 @dataclass(frozen=True)
 class TableRows:
@@ -80,7 +80,7 @@ def read_rows(path: Path | str, *, kind: str) -> TableRows:
     ----------
     path
         ``.xlsx``/``.xlsm`` (or any file starting with the ZIP signature) is read as a
-        workbook, anything else as CSV.
+        workbook (:func:`lifecircle.io.sheets.read_sheet`), anything else as CSV.
     kind
         Prefix of the format name, e.g. ``"Amap"`` gives ``"Amap CSV (GBK)"``.
 
@@ -89,8 +89,10 @@ def read_rows(path: Path | str, *, kind: str) -> TableRows:
     NotFoundError
         When the file does not exist.
     PlaceImportError
-        When the file is empty, cannot be decoded or parsed, or has no data rows; such
-        problems concern the whole file and are raised even with ``skip_bad``.
+        When the file is empty, cannot be decoded or parsed, has no data rows, or is a
+        sheet with values beyond :data:`~lifecircle.io.sheets.MAX_SHEET_ROWS` rows or
+        :data:`~lifecircle.io.sheets.MAX_SHEET_COLUMNS` columns; such problems concern
+        the whole file and are raised even with ``skip_bad``.
 
     """
     path = Path(path)
@@ -100,8 +102,12 @@ def read_rows(path: Path | str, *, kind: str) -> TableRows:
         raise NotFoundError(f"{path}: no such file") from None
     except OSError as err:
         raise PlaceImportError(path, [Reject("file", "", f"cannot read: {err.strerror}")]) from err
-    if path.suffix.lower() in {".xlsx", ".xlsm"} or data.startswith(XLSX_MAGIC):
-        fmt, unit, rows = f"{kind} XLSX", "row", _sheet_rows(path)
+    if is_workbook(path, data[:4]):
+        try:
+            sheet = read_sheet(path)
+        except SheetError as exc:
+            raise PlaceImportError(path, [Reject(exc.ref, "", exc.problem)]) from exc
+        fmt, unit, rows = f"{kind} XLSX", "row", sheet
     else:
         text, bad_line = _decode(data)
         if text is None:
@@ -136,36 +142,6 @@ def _is_utf(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _sheet_rows(path: Path) -> list[tuple[int, tuple[str, ...]]]:
-    """Non-blank rows of the first sheet, numbered as Excel shows them."""
-    try:
-        import openpyxl  # noqa: PLC0415  (optional extra, loaded only for workbooks)
-    except ImportError as exc:
-        raise OptionalDependencyError("openpyxl", "xlsx") from exc
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile, XML and openpyxl errors alike mean "not a workbook"
-        raise PlaceImportError(path, [Reject("file", "", f"not an XLSX workbook: {exc}")]) from exc
-    try:
-        sheet = book.worksheets[0]
-        rows: list[tuple[int, tuple[str, ...]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = tuple(_cell_text(v) for v in values)
-            if any(c.strip() for c in cells):
-                rows.append((number, cells))
-    finally:
-        book.close()
-    return rows
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
 
 
 def column_index(header: Sequence[str], aliases: Mapping[str, tuple[str, ...]]) -> dict[str, int]:

@@ -342,10 +342,10 @@ def neighbourhoods_from_osm(
             if admin
             else ("place", tags.get("place", ""))
         )
-        if kind not in kinds or feature.kind not in {"area", "broken"}:
+        if kind not in kinds or feature.kind not in {"area", "broken", "clipped"}:
             continue
         label = f"{kind[0]}={kind[1]}"
-        if feature.kind == "broken" or feature.geom is None:
+        if feature.kind in {"broken", "clipped"} or feature.geom is None:
             problem = (
                 f"{label} {tags.get('name', '')!r}: incomplete, members missing from the extract"
             )

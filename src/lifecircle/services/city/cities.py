@@ -24,6 +24,7 @@ from lifecircle.io.export.output import write_csv
 from lifecircle.io.places.taxonomy import PROFILES, load_taxonomy
 from lifecircle.io.units.assessment_units import assign_places
 from lifecircle.io.units.communities import LEVELS, CommunityRecord
+from lifecircle.services.city.stale_runs import open_city
 from lifecircle.store import cities as city_store
 from lifecircle.store.communities import list_communities
 from lifecircle.store.db import session_scope
@@ -310,6 +311,7 @@ def city_info(*, engine: Engine, name: str) -> CityReport:
 
     """
     with session_scope(engine) as session:
+        open_city(session, name=name)  # runs a killed import left `running` end `failed`
         summary = city_summary(session, name=name)
     counts = summary.places_per_category
     rows: list[CategoryCount] = []

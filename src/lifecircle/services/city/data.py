@@ -22,13 +22,16 @@ from lifecircle.errors import DataError
 from lifecircle.io.network.lcnet import load_network
 from lifecircle.io.places.taxonomy import load_taxonomy
 from lifecircle.services.city.cities import drawn_units, stored_units
+from lifecircle.services.city.places import default_source_name
 from lifecircle.services.city.runs import sha256_of
+from lifecircle.services.city.stale_runs import open_city
+from lifecircle.services.city.units import UNITS_FORMAT
 from lifecircle.store import cities as city_store
 from lifecircle.store.centres import list_centres
 from lifecircle.store.communities import latest_population_method, population_points
 from lifecircle.store.db import session_scope
 from lifecircle.store.imports import list_import_runs
-from lifecircle.store.models import ImportStatus
+from lifecircle.store.models import ImportKind, ImportStatus
 from lifecircle.store.places import place_table
 
 if TYPE_CHECKING:
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from lifecircle.core.assess.categories import Taxonomy
     from lifecircle.core.walk.network import WalkNetwork
     from lifecircle.io.units.communities import CommunityRecord
+    from lifecircle.store.models import ImportRun
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -152,24 +156,72 @@ def open_24h_of(weekly: dict[str, Any] | None) -> bool:
     return is_open_24h(intervals)
 
 
-def _versions(engine: Engine, city_id: int, network_path: str) -> dict[str, Any]:
-    """The latest successful import of each kind, and the network file's checksum."""
+def fed_by(runs: list[ImportRun], method: str | None) -> list[ImportRun]:
+    """The successful imports whose data a city holds now: what an assessment is fed by.
+
+    ``runs`` newest first; ``method`` the population method the assessment reads. Each
+    import counts unless a later one replaced its data: the network and each population
+    method are replaced whole, places per named source (``--source``), communities and
+    the mapping per file, and made units replace every unit before them (and are
+    replaced by communities from a file). So two places sources, or three community
+    files (districts, streets, communities), are all listed.
+    """
+    done = {ImportStatus.SUCCEEDED, ImportStatus.PARTIAL}
+    seen: set[tuple[str, str]] = set()
+    fed: list[ImportRun] = []
+    units_replaced = False  # older community runs were replaced by made units
+    for run in runs:
+        kind = str(run.kind)
+        if run.status not in done or (kind == ImportKind.COMMUNITIES and units_replaced):
+            continue
+        if kind == ImportKind.POPULATION:
+            used = run.options.get("method")
+            if method is not None and used is not None and used != method:
+                continue
+            key = ""
+        elif kind == ImportKind.PLACES:
+            key = run.options.get("source") or default_source_name(Path(run.source_path))
+        elif kind == ImportKind.NETWORK:
+            key = ""
+        else:
+            key = run.source_path
+        if kind == ImportKind.COMMUNITIES and run.format.startswith(UNITS_FORMAT):
+            units_replaced = True
+            if any(r.kind == ImportKind.COMMUNITIES for r in fed):
+                continue  # communities from a file replaced these units
+        if (kind, key) not in seen:
+            seen.add((kind, key))
+            fed.append(run)
+    return fed
+
+
+def _versions(
+    engine: Engine, city_id: int, network_path: str, method: str | None
+) -> dict[str, Any]:
+    """Every import the city's data come from (:func:`fed_by`), and the network's checksum."""
     with session_scope(engine) as session:
-        runs = list_import_runs(session, city_id=city_id)
-        latest: dict[str, dict[str, Any]] = {}
-        for run in runs:  # newest first
-            ok = run.status in {ImportStatus.SUCCEEDED, ImportStatus.PARTIAL}
-            if ok and str(run.kind) not in latest:
-                latest[str(run.kind)] = {
-                    "id": run.id,
-                    "kind": str(run.kind),
-                    "source": Path(run.source_path).name,
-                    "sha256": run.source_sha256,
-                    "finished_at": None if run.finished_at is None else run.finished_at.isoformat(),
-                }
+        imports = []
+        for run in fed_by(list_import_runs(session, city_id=city_id), method):
+            entry = {
+                "id": run.id,
+                "kind": str(run.kind),
+                "source": Path(run.source_path).name,
+                "sha256": run.source_sha256,
+                "status": str(run.status),
+                "finished_at": None if run.finished_at is None else run.finished_at.isoformat(),
+            }
+            if run.kind == ImportKind.PLACES:
+                entry["source_name"] = run.options.get("source") or default_source_name(
+                    Path(run.source_path)
+                )
+            elif run.kind == ImportKind.POPULATION and run.options.get("method"):
+                entry["method"] = run.options["method"]
+            elif run.format.startswith(UNITS_FORMAT):  # made over the network: no file
+                entry["units"] = run.format.removeprefix(UNITS_FORMAT)
+            imports.append(entry)
     return {
         "network": {"path": network_path, "sha256": sha256_of(Path(network_path))},
-        "imports": sorted(latest.values(), key=lambda r: r["id"]),
+        "imports": sorted(imports, key=lambda r: r["id"]),
     }
 
 
@@ -186,7 +238,7 @@ def load_city_data(*, engine: Engine, name: str) -> CityData:
 
     """
     with session_scope(engine) as session:
-        city = city_store.get_city(session, name=name)
+        city = open_city(session, name=name)  # dead import runs end `failed` first
         city_id, taxonomy_name, network_path = city.id, city.taxonomy, city.network_path
         records = stored_units(session, city_id=city_id)
         method = latest_population_method(session, city_id=city_id)
@@ -252,7 +304,7 @@ def load_city_data(*, engine: Engine, name: str) -> CityData:
             method=method,
         ),
         places=places,
-        versions=_versions(engine, city_id, network_path),
+        versions=_versions(engine, city_id, network_path, method),
         centres=tuple(shapely.from_wkb(c[2]) for c in stored_centres),
         centre_names=tuple(c[0] or c[1] for c in stored_centres),
     )

@@ -19,6 +19,7 @@ from lifecircle.services.city.places import (
     import_network,
     import_places,
     places_format,
+    source_name,
 )
 from lifecircle.services.city.runs import (
     ImportOutcome,
@@ -63,9 +64,10 @@ class CityImportRequest:
     ----------
     network
         Street network (OSM PBF/XML, Overpass JSON, GraphML) or a built ``.lcnet``.
-    places, places_format, crs
-        Places file, ``osm``/``amap``/``csv`` (``osm`` by name when not given), and the
-        CRS of an ``amap``/``csv`` file.
+    places, places_format, crs, source
+        Places file, ``osm``/``amap``/``csv`` (``osm`` by name when not given), the CRS
+        of an ``amap``/``csv`` file, and the source it is imported as (default: its
+        stem; importing a source again replaces it).
     communities, community_fields
         Communities file (boundaries or a code list) and how to read it.
     mapping
@@ -97,6 +99,7 @@ class CityImportRequest:
     buildings: Path | None = None
     skip_bad: bool = False
     dedupe_m: float = DEDUPE_M
+    source: str | None = None
 
     def osm_source(self) -> Path | None:
         """The OSM file ``--units osm`` reads neighbourhoods from."""
@@ -158,8 +161,9 @@ class CityImportRequest:
                 require_file(path, option)
         if self.places is not None:
             places_format(self.places, self.places_format)
-        elif self.places_format is not None or self.crs is not None:
-            raise ValidationError("--format and --crs describe a --places file: give one")
+            source_name(self.places, self.source)
+        elif self.places_format is not None or self.crs is not None or self.source is not None:
+            raise ValidationError("--format, --crs and --source describe a --places file: give one")
         if self.units is not None:
             kind, _ = parse_units(self.units)
             if kind == "osm" and self.osm_source() is None:
@@ -251,6 +255,7 @@ def _run_step(  # noqa: PLR0911 - one return per kind of step
             crs=r.crs,
             skip_bad=r.skip_bad,
             dedupe_m=r.dedupe_m,
+            source=r.source,
         )
     if kind == "population" and r.population is not None:
         return import_population(

@@ -1,12 +1,15 @@
 """Importing a city's walking network and its places (OSM, Amap exports, coded tables).
 
-Places are classified with the city's taxonomy and found again by their source id, so a
-re-import updates them. Places of two sources that are the same shop (similar name,
-within 30 m) are merged into one that keeps both source ids.
+Places are classified with the city's taxonomy and kept under a named source (``--source``,
+by default the file's stem) and their id in it. Importing a source again replaces it:
+its places are updated, new ones added, and those it no longer lists removed. Places of
+two sources that are the same shop (similar name, within 30 m) are merged into one that
+keeps both source ids; removing it from one source leaves it to the other.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -35,14 +38,13 @@ from lifecircle.services.networks import build_network_file
 from lifecircle.store.centres import replace_centres
 from lifecircle.store.cities import set_network_path
 from lifecircle.store.db import session_scope
-from lifecircle.store.models import ImportKind
+from lifecircle.store.models import CODE_LENGTH, ImportKind
 from lifecircle.store.places import (
-    add_place_categories,
     list_places,
     merge_places,
     place_source_names,
+    remove_absent_places,
     replace_place_categories,
-    sources_by_place,
     upsert_places,
 )
 
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
     from lifecircle.config import Settings
     from lifecircle.core.walk.network import WalkNetwork
     from lifecircle.io.schema import PlaceImport, PlaceRecord
-    from lifecircle.store.rows import CategoryRow, PlaceRow
+    from lifecircle.store.rows import CategoryRow, PlaceRemoval, PlaceRow
 
 PLACE_FORMATS = ("osm", "amap", "csv")
 """``--format`` of a places file: an OpenStreetMap file, an Amap-style POI export, or an
@@ -70,6 +72,14 @@ DEDUPE_M = WITHIN_M
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LISTED_MERGES = 50
 """Merged pairs an outcome lists (all are counted)."""
+LISTED_CLIPPED = 50
+"""Ids of OSM areas cut by the extract's edge an outcome lists (all are counted)."""
+LISTED_REMOVED = 50
+"""Source ids a re-import removed that an outcome lists (all are counted)."""
+
+SOURCE_NAME = re.compile(rf"\w[\w.-]{{0,{CODE_LENGTH - 1}}}")
+"""A source name: letters (any script), digits, ``_``, ``-`` and ``.``, 64 at most."""
+_UNSAFE_NAME = re.compile(r"[^\w.-]+")
 
 
 # --- network -----------------------------------------------------------------------------
@@ -204,6 +214,38 @@ def places_format(path: Path, file_format: str | None) -> str:
     )
 
 
+def default_source_name(path: Path) -> str:
+    """A places file's source name: its stem (``Helsinki`` of ``Helsinki.osm.pbf``).
+
+    OSM double suffixes go whole; characters other than letters, digits, ``_``, ``-``
+    and ``.`` become ``_``; the name is cut at 64 characters.
+    """
+    lower = path.name.lower()
+    suffix = next((s for s in OSM_SUFFIXES if lower.endswith(s)), path.suffix)
+    stem = path.name[: len(path.name) - len(suffix)] if suffix else path.name
+    return _UNSAFE_NAME.sub("_", stem).strip("._-")[:CODE_LENGTH] or "places"
+
+
+def source_name(path: Path, given: str | None) -> str:
+    """The source a places file is imported as: ``given`` (checked), else its stem.
+
+    Raises
+    ------
+    ValidationError
+        If ``given`` is not 1 to 64 letters, digits, ``_``, ``-`` or ``.`` starting
+        with a letter or digit.
+
+    """
+    if given is None:
+        return default_source_name(path)
+    if not SOURCE_NAME.fullmatch(given):
+        raise ValidationError(
+            f"--source {given!r}: a source name is 1 to {CODE_LENGTH} letters, digits, "
+            "'_', '-' or '.', starting with a letter or digit (e.g. futian_amap_2024)"
+        )
+    return given
+
+
 def import_places(
     *,
     engine: Engine,
@@ -214,8 +256,9 @@ def import_places(
     crs: str | None = None,
     skip_bad: bool = False,
     dedupe_m: float = DEDUPE_M,
+    source: str | None = None,
 ) -> ImportOutcome:
-    """Import a places file, classified with the city's taxonomy, merging duplicates.
+    """Import a places file as a named source, replacing that source, merging duplicates.
 
     Parameters
     ----------
@@ -229,22 +272,34 @@ def import_places(
         ``wgs84``, ``gcj02`` or ``bd09`` for ``amap`` (default ``gcj02``) and ``csv``
         (default ``wgs84``); OpenStreetMap data are WGS-84.
     skip_bad
-        Import the good rows and write the bad ones to ``<stem>.rejects.csv``.
-        OpenStreetMap extracts are always read so: objects cut by the extract's edge
-        are left out and listed, and the run is ``partial``.
+        Import the good rows and write the bad ones to ``<stem>.rejects.csv``; the run
+        is ``partial``. OpenStreetMap objects are bad as rows are: a matching line,
+        non-area relation or invalid outline. Areas cut by the extract's edge are not
+        bad: every extract has them, and they are left out and counted as warnings
+        (``details["clipped_areas"]``, the message and ``notes``) with or without it.
     dedupe_m
         Places of this file within this many metres of a similarly named place of
         another source are merged into it, keeping both source ids (0: never).
+    source
+        The source's name (:func:`source_name`; default: the file's stem). Places are
+        keyed by it and their id in it, so two files of two districts coexist, and
+        importing the source again replaces it: the ids it no longer lists are removed
+        (rows left out by ``skip_bad`` included), a place other sources still list
+        keeping only their ids and categories.
 
     Returns
     -------
     ImportOutcome
-        ``details``: places per category, inserted, updated, merged pairs.
+        ``details``: ``source_name``, places per category, ``inserted``, ``updated``,
+        ``removed`` (source ids no longer listed: ``removed_places`` deleted,
+        ``kept_by_other_sources``, ``removed_ids``), merged pairs.
 
     Raises
     ------
     ImportRejectedError
         If the file has bad rows (without ``skip_bad``); the run lists them all.
+    ValidationError
+        If the format, ``crs``, ``dedupe_m`` or ``source`` is malformed.
 
     """
     path = require_file(path, "--places")
@@ -253,9 +308,16 @@ def import_places(
         raise ValidationError(f"--crs {crs}: OpenStreetMap data are WGS-84; --crs is for amap/csv")
     if not dedupe_m >= 0:
         raise ValidationError(f"--dedupe-m must be 0 (off) or a distance in metres, got {dedupe_m}")
+    named = source_name(path, source)
     city_id, taxonomy_name, _ = city_row(engine, name)
     taxonomy = load_taxonomy(taxonomy_name)
-    options = {"skip_bad": skip_bad, "crs": crs, "dedupe_m": dedupe_m, "taxonomy": taxonomy.name}
+    options = {
+        "source": named,
+        "skip_bad": skip_bad,
+        "crs": crs,
+        "dedupe_m": dedupe_m,
+        "taxonomy": taxonomy.name,
+    }
     run = start_run(
         engine, city_id=city_id, kind=ImportKind.PLACES, path=path, file_format=fmt, options=options
     )
@@ -264,19 +326,25 @@ def import_places(
         centres = centres_from_osm(path) if fmt == "osm" else None
         rejects = [store_reject(path, r.ref, r.column, r.problem) for r in imported.rejects]
         with session_scope(engine) as session:
+            removal = remove_absent_places(
+                session,
+                city_id=city_id,
+                source=named,
+                listed=[r.source_id for r in imported.records],
+            )
             upsert = upsert_places(
                 session,
                 city_id=city_id,
-                source=fmt,
+                source=named,
                 rows=[_place_row(r) for r in imported.records],
                 import_run_id=run.id,
             )
-            _set_categories(session, city_id, imported.records, upsert.place_ids)
+            _set_categories(session, named, imported.records, upsert.place_ids)
             if centres is not None:  # malls and market halls: the 集聚式 footprints
                 replace_centres(
                     session,
                     city_id=city_id,
-                    source=fmt,
+                    source=named,
                     rows=[
                         (c.source_id, c.name, c.kind, shapely.to_wkb(c.geometry)) for c in centres
                     ],
@@ -284,32 +352,36 @@ def import_places(
             merged = _merge_duplicates(
                 session,
                 city_id=city_id,
-                source=fmt,
+                source=named,
                 place_ids=set(upsert.place_ids.values()),
                 within_m=dedupe_m,
             )
+            clipped = [w.ref for w in imported.clipped]
             outcome = run.outcome(
                 kind="places",
                 file_format=fmt,
                 rejects=rejects,
                 n_rows=int(imported.report["rows_read"]),
                 n_imported=len(imported.records),
-                message=(
-                    f"{len(imported.records):,} places ({upsert.inserted:,} new, "
-                    f"{upsert.updated:,} updated, {len(merged):,} merged into places "
-                    "of another source)"
-                ),
+                message=_message(named, len(imported.records), upsert, removal, merged, clipped),
                 notes=imported.notes,
                 details={
                     "source": imported.source,
+                    "source_name": named,
                     "taxonomy": taxonomy.name,
                     "categories": dict(imported.counts()),
                     "inserted": upsert.inserted,
                     "updated": upsert.updated,
+                    "removed": removal.removed,
+                    "removed_places": removal.deleted,
+                    "kept_by_other_sources": removal.kept,
+                    "removed_ids": list(removal.removed_ids[:LISTED_REMOVED]),
                     "merged": len(merged),
                     "merged_pairs": merged[:LISTED_MERGES],
                     "report": dict(imported.report),
                     "warnings": len(imported.warnings),
+                    "clipped_areas": len(clipped),
+                    "clipped": clipped[:LISTED_CLIPPED],
                     "centres": None if centres is None else len(centres),
                 },
             )
@@ -320,11 +392,33 @@ def import_places(
     return replace(outcome, rejects_file=write_rejects(settings, name, path, rows))
 
 
+def _message(
+    source: str,
+    n_places: int,
+    upsert: Any,
+    removal: PlaceRemoval,
+    merged: Sequence[Any],
+    clipped: Sequence[str],
+) -> str:
+    """The run's summary: what this import of the source added, updated and removed."""
+    removed = f"{removal.removed:,} removed"
+    if removal.kept:
+        removed += f" ({removal.kept:,} of them still listed by another source)"
+    text = (
+        f"source {source}: {n_places:,} places ({upsert.inserted:,} new, "
+        f"{upsert.updated:,} updated, {removed}, {len(merged):,} merged into places of "
+        "another source)"
+    )
+    if clipped:
+        text += f"; {len(clipped):,} area(s) cut by the extract's edge left out"
+    return text
+
+
 def _read_places(
     path: Path, fmt: str, *, taxonomy: Any, crs: str | None, skip_bad: bool
 ) -> PlaceImport:
     if fmt == "osm":
-        return places_from_osm(path, taxonomy=taxonomy)
+        return places_from_osm(path, taxonomy=taxonomy, skip_bad=skip_bad)
     if fmt == "amap":
         from lifecircle.io.places.amap import places_from_amap  # noqa: PLC0415
 
@@ -359,34 +453,25 @@ def _place_row(record: PlaceRecord) -> PlaceRow:
 
 
 def _set_categories(
-    session: Session, city_id: int, records: Sequence[PlaceRecord], place_ids: dict[str, int]
+    session: Session, source: str, records: Sequence[PlaceRecord], place_ids: dict[str, int]
 ) -> None:
-    """A file's categories replace a place's own; a place other sources know gains them.
-
-    Replacing on a merged place would let this source take away what another gave.
-    """
-    categories: dict[int, list[CategoryRow]] = {
-        place_ids[r.source_id]: [
+    """A source's categories replace those it gave before; other sources' stay."""
+    categories: dict[int, list[CategoryRow]] = {}
+    for r in records:  # a place this source knows by two ids gets the categories of both
+        categories.setdefault(place_ids[r.source_id], []).extend(
             {"code": m.code, "rule": m.rule, "confidence": m.confidence} for m in r.matches
-        ]
-        for r in records
-    }
-    sources = sources_by_place(session, city_id=city_id, place_ids=categories)
-    shared = {pid for pid, names in sources.items() if len(names) > 1}
-    replace_place_categories(
-        session, categories={p: c for p, c in categories.items() if p not in shared}
-    )
-    add_place_categories(session, categories={p: c for p, c in categories.items() if p in shared})
+        )
+    replace_place_categories(session, categories=categories, source=source)
 
 
 def _merge_duplicates(
     session: Session, *, city_id: int, source: str, place_ids: set[int], within_m: float
 ) -> list[dict[str, Any]]:
-    """Merge this file's places into similarly named places of other sources nearby.
+    """Merge this source's places into similarly named places of other sources nearby.
 
     Candidates are places only this source knows; targets, places it does not know; so
     a re-import merges nothing twice. The older place is kept (uid, coordinates) and
-    gains this source's id and the categories it lacked.
+    gains this source's id and the categories it gave.
     """
     if within_m <= 0 or len(place_source_names(session, city_id=city_id)) < 2:
         return []

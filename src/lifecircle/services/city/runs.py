@@ -7,7 +7,8 @@ of its own (:func:`start_run`); the data and the run's end (``succeeded`` or
 leaves nothing but a ``rejected`` run listing every problem (file, line or feature,
 column, what is wrong), and :class:`ImportRejectedError` is raised. With ``skip_bad``
 the good rows go in and the rejects are also written to ``<stem>.rejects.csv`` beside
-the input (:func:`write_rejects`).
+the input (:func:`write_rejects`). A run left ``running`` by a process killed midway is
+ended ``failed`` the next time the city is opened (:mod:`lifecircle.services.city.stale_runs`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from lifecircle.io.export.output import write_csv
 from lifecircle.io.schema import REJECTS_HEADER, PlaceImportError, rejects_path
 from lifecircle.io.units.communities import BadRowsError
 from lifecircle.services.city.cities import city_folder
-from lifecircle.store.cities import get_city
+from lifecircle.services.city.stale_runs import open_city, this_process
 from lifecircle.store.db import session_scope
 from lifecircle.store.imports import finish_import_run, latest_import_run, start_import_run
 from lifecircle.store.models import ImportKind, ImportStatus
@@ -155,9 +156,12 @@ def require_file(path: Path | str, option: str) -> Path:
 
 
 def city_row(engine: Engine, name: str) -> tuple[int, str, str | None]:
-    """Id, taxonomy and network path of a city (NotFoundError listing the cities)."""
+    """Id, taxonomy and network path of a city (NotFoundError listing the cities).
+
+    Opening the city ends its runs left ``running`` by a dead process (:func:`open_city`).
+    """
     with session_scope(engine) as session:
-        city = get_city(session, name=name)
+        city = open_city(session, name=name)
         return city.id, city.taxonomy, city.network_path
 
 
@@ -170,8 +174,13 @@ def start_run(
     file_format: str,
     options: dict[str, Any],
 ) -> Run:
-    """Commit a ``running`` run for ``path``; note when the same bytes were imported before."""
+    """Commit a ``running`` run for ``path``; note when the same bytes were imported before.
+
+    The run records this process (host and id), so that a later opening of the city can
+    tell it from a run whose process was killed (:mod:`lifecircle.services.city.stale_runs`).
+    """
     sha = sha256_of(path)
+    host, pid = this_process()
     with session_scope(engine) as session:
         before = latest_import_run(session, city_id=city_id, kind=kind, source_sha256=sha)
         run = start_import_run(
@@ -182,6 +191,8 @@ def start_run(
             source_sha256=sha,
             file_format=file_format,
             options=options,
+            host=host,
+            pid=pid,
         )
         again = "" if before is None else f"the same file as run {before.id}: rows updated in place"
         return Run(id=run.id, path=path, again=again)
