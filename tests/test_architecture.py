@@ -68,3 +68,13 @@ def test_a_cycle_and_an_upward_import_are_caught(tmp_path, monkeypatch, capsys):
     assert "layers BROKEN" in out
     assert "acyclic BROKEN" in out
     assert "0 kept, 2 broken" in out
+
+
+def test_modules_stay_small():
+    """One concept per module, about 600 lines at most (STYLE.md §15)."""
+    big = {
+        str(p.relative_to(ROOT / "src")): n
+        for p in (ROOT / "src" / "lifecircle").rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 620
+    }
+    assert big == {}

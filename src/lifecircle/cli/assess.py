@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from lifecircle.cli.city import _database
+from lifecircle.cli.city import open_database_cli
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
 from lifecircle.core.assess.circles import CIRCLE_TYPES, CircleRules, GradeRules
@@ -194,7 +194,7 @@ def assess_cmd(
         grades=GradeRules(),
     )
     with (
-        _database() as (engine, _),
+        open_database_cli() as (engine, _),
         step_progress(err, f"assess {name}", total=ASSESS_STEPS) as step,
     ):
         document = run_assessment(engine=engine, name=name, params=params, save=save, progress=step)
@@ -211,7 +211,7 @@ def runs_cmd(name: NameArg, as_json: JsonOpt = False) -> None:
     """List a city's stored assessment runs."""
     from lifecircle.services.assess import list_runs  # noqa: PLC0415
 
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         runs = list_runs(engine=engine, name=name)
     if as_json:
         emit_json(runs)
@@ -271,7 +271,7 @@ def compare_cmd(
     from lifecircle.services.assess import stored_assessment  # noqa: PLC0415
     from lifecircle.services.compare import compare_runs  # noqa: PLC0415
 
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         a = stored_assessment(engine=engine, name=name, run_id=before)
         b = stored_assessment(engine=engine, name=name, run_id=after)
     diff = compare_runs(a, b)
@@ -341,7 +341,7 @@ def whatif_cmd(
         assert move is not None
         uid, lon, lat = _at(move, "--move")
         change = Change(op="move", uid=uid, lon=lon, lat=lat)
-    with _database() as (engine, _), step_progress(err, f"what-if {name}", total=3) as step:
+    with open_database_cli() as (engine, _), step_progress(err, f"what-if {name}", total=3) as step:
         result = what_if(engine=engine, name=name, change=change, run_id=run, progress=step)
     if as_json:
         emit_json(result)
@@ -400,7 +400,7 @@ def report_cmd(
     """
     from lifecircle.services.report import write_report  # noqa: PLC0415
 
-    with _database() as (engine, settings), step_progress(err, f"report {name}") as step:
+    with open_database_cli() as (engine, settings), step_progress(err, f"report {name}") as step:
         step("writing")
         done = write_report(
             engine=engine,

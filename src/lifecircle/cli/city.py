@@ -57,7 +57,7 @@ class ExportWhat(enum.StrEnum):
 
 
 @contextlib.contextmanager
-def _database() -> Iterator[tuple[Engine, Settings]]:
+def open_database_cli() -> Iterator[tuple[Engine, Settings]]:
     """The settings' database, migrated, disposed of at the end."""
     import pydantic  # noqa: PLC0415
 
@@ -91,7 +91,7 @@ def create_cmd(
     """Create a city whose places are classified with a taxonomy."""
     from lifecircle.services.city.cities import create_city  # noqa: PLC0415
 
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         city = create_city(engine=engine, name=name, taxonomy=taxonomy, exist_ok=exist_ok)
     if as_json:
         emit_json(vars(city))
@@ -105,7 +105,7 @@ def list_cmd(as_json: JsonOpt = False) -> None:
     """List the cities with their numbers of places, communities and import runs."""
     from lifecircle.services.city.cities import list_cities  # noqa: PLC0415
 
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         cities = list_cities(engine=engine)
     if as_json:
         emit_json([vars(c) for c in cities])
@@ -247,7 +247,10 @@ def import_cmd(
         source=source,
     )
     done: list[ImportOutcome] = []
-    with _database() as (engine, settings), _progress(len(request.steps()), as_json) as step:
+    with (
+        open_database_cli() as (engine, settings),
+        _progress(len(request.steps()), as_json) as step,
+    ):
         try:
             import_city(
                 engine=engine,
@@ -352,7 +355,7 @@ def info_cmd(name: NameArg, as_json: JsonOpt = False) -> None:
     """Places per category, communities, population, and every import run with its rejects."""
     from lifecircle.services.city.cities import city_info  # noqa: PLC0415
 
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         report = city_info(engine=engine, name=name)
     if as_json:
         emit_json(_report_json(report))
@@ -516,7 +519,7 @@ def export_cmd(
     from lifecircle.services.city.cities import export_communities, export_places  # noqa: PLC0415
 
     export = export_places if what is ExportWhat.PLACES else export_communities
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         result = export(engine=engine, name=name, path=output)
     if as_json:
         emit_json(vars(result))

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from lifecircle.cli.city import _database
+from lifecircle.cli.city import open_database_cli
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
 from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
@@ -107,7 +107,10 @@ def plan_cmd(
         max_snap_m=max_snap_m,
         time_limit_s=time_limit_s,
     )
-    with _database() as (engine, _), step_progress(err, "planning", enabled=not as_json) as step:
+    with (
+        open_database_cli() as (engine, _),
+        step_progress(err, "planning", enabled=not as_json) as step,
+    ):
         document = run_plan(
             engine=engine, name=name, params=params, save=not no_save, progress=step
         )

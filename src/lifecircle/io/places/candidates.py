@@ -27,9 +27,9 @@ from lifecircle.io.coords import to_wgs84
 from lifecircle.io.places.points import (
     PointsError,
     PointTable,
-    _coordinate,
-    _header,
-    _range_problem,
+    header_columns,
+    parse_coordinate,
+    range_problem,
     read_csv_table,
 )
 from lifecircle.io.sheets import XLSX_MAGIC, SheetError, is_workbook, read_sheet
@@ -106,7 +106,7 @@ def _sheet_table(path: Path) -> tuple[list[str], dict[str, int], list[tuple[int,
     if not rows:
         raise PointsError([f"{path}: row 1: the sheet is empty"])
     header_row, header = rows[0]
-    index, problem = _header(list(header), REQUIRED)
+    index, problem = header_columns(list(header), REQUIRED)
     if problem is not None:
         raise PointsError([f"{path}: row {header_row}: {problem}"])
     if len(rows) == 1:
@@ -181,10 +181,10 @@ def read_candidates(path: Path, *, crs: str = "wgs84") -> CandidateTable:
             )
         else:
             first_line[site_id] = line
-        lon = _coordinate(fields[index["lon"]], names["lon"], row_problems)
-        lat = _coordinate(fields[index["lat"]], names["lat"], row_problems)
+        lon = parse_coordinate(fields[index["lon"]], names["lon"], row_problems)
+        lat = parse_coordinate(fields[index["lat"]], names["lat"], row_problems)
         if math.isfinite(lon) and math.isfinite(lat):
-            out_of_range = _range_problem(lon, lat, names["lon"], names["lat"])
+            out_of_range = range_problem(lon, lat, names["lon"], names["lat"])
             if out_of_range is not None:
                 row_problems.append(out_of_range)
         rent = _rent(fields[index[RENT]], names[RENT], row_problems) if RENT in index else math.nan

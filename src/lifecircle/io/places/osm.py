@@ -221,7 +221,7 @@ def places_from_osm(
     clipped: list[Reject] = []
     seen: Counter[str] = Counter()
     kept: Counter[str] = Counter()
-    for feature in _scan(path, keys=taxonomy.osm_keys, file_format=file_format):
+    for feature in scan_osm(path, keys=taxonomy.osm_keys, file_format=file_format):
         seen[feature.kind] += 1
         matches = classify_osm(feature.tags, taxonomy)
         if not matches:
@@ -341,7 +341,7 @@ def homes_from_osm(
     """
     homes: list[tuple[str, float, float, float, float, bool]] = []
     counts: Counter[str] = Counter()
-    for feature in _scan(path, keys=frozenset({"building"}), file_format=file_format):
+    for feature in scan_osm(path, keys=frozenset({"building"}), file_format=file_format):
         value = feature.tags.get("building", "no")
         if value == "no":
             continue
@@ -382,7 +382,9 @@ def homes_from_osm(
     )
 
 
-def _scan(path: Path | str, *, keys: frozenset[str], file_format: str | None) -> Iterator[_Feature]:
+def scan_osm(
+    path: Path | str, *, keys: frozenset[str], file_format: str | None
+) -> Iterator[_Feature]:
     """Nodes, areas and geometry-less objects having one of ``keys``, in file order."""
     try:
         import osmium  # noqa: PLC0415  (optional extra, loaded only when needed)
@@ -540,7 +542,7 @@ def centres_from_osm(path: Path | str, *, file_format: str | None = None) -> lis
     Points and outlines the extract cut are left out: a footprint needs its area.
     """
     centres = []
-    for feature in _scan(path, keys=frozenset(CENTRE_TAGS), file_format=file_format):
+    for feature in scan_osm(path, keys=frozenset(CENTRE_TAGS), file_format=file_format):
         kind = next(
             (f"{k}={feature.tags[k]}" for k, v in CENTRE_TAGS.items() if feature.tags.get(k) in v),
             None,

@@ -89,7 +89,7 @@ class PointTable:
         return len(self.ids)
 
 
-def _decode(data: bytes) -> tuple[str | None, int]:
+def decode_text(data: bytes) -> tuple[str | None, int]:
     """Text of a file and 0, or ``None`` and the line of the first undecodable byte."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
         try:
@@ -107,7 +107,7 @@ def _decode(data: bytes) -> tuple[str | None, int]:
         return None, bad_line
 
 
-def _rows(text: str, problems: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:
+def csv_rows(text: str, problems: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:
     """Non-blank CSV rows with the line each starts on (quoted fields may span lines)."""
     rows: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -131,7 +131,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _header(fields: list[str], required: tuple[str, ...]) -> tuple[dict[str, int], str | None]:
+def header_columns(
+    fields: list[str], required: tuple[str, ...]
+) -> tuple[dict[str, int], str | None]:
     """Column index per canonical name, or a problem describing the header."""
     index: dict[str, int] = {}
     source: dict[str, str] = {}
@@ -162,7 +164,7 @@ def _header(fields: list[str], required: tuple[str, ...]) -> tuple[dict[str, int
     )
 
 
-def _coordinate(raw: str, column: str, problems: list[str]) -> float:
+def parse_coordinate(raw: str, column: str, problems: list[str]) -> float:
     """Parse one coordinate, appending a problem (and returning nan) when it is bad."""
     text = raw.strip()
     if not text:
@@ -179,7 +181,8 @@ def _coordinate(raw: str, column: str, problems: list[str]) -> float:
     return value
 
 
-def _range_problem(lon: float, lat: float, lon_name: str, lat_name: str) -> str | None:
+def range_problem(lon: float, lat: float, lon_name: str, lat_name: str) -> str | None:
+    """The problem with a lon/lat pair out of range (named by its columns), or ``None``."""
     lon_ok = -180.0 <= lon <= 180.0
     lat_ok = -90.0 <= lat <= 90.0
     if lon_ok and lat_ok:
@@ -265,10 +268,10 @@ def read_points(
             row_problems.append(f"duplicate {names['id']} {what} (first on line {first_line[key]})")
         else:
             first_line[key] = line
-        lon = _coordinate(fields[index["lon"]], names["lon"], row_problems)
-        lat = _coordinate(fields[index["lat"]], names["lat"], row_problems)
+        lon = parse_coordinate(fields[index["lon"]], names["lon"], row_problems)
+        lat = parse_coordinate(fields[index["lat"]], names["lat"], row_problems)
         if math.isfinite(lon) and math.isfinite(lat):
-            out_of_range = _range_problem(lon, lat, names["lon"], names["lat"])
+            out_of_range = range_problem(lon, lat, names["lon"], names["lat"])
             if out_of_range is not None:
                 row_problems.append(out_of_range)
         if kind == "places":
@@ -378,17 +381,17 @@ def read_csv_table(
         raise NotFoundError(f"{path}: no such file") from None
     except OSError as err:
         raise PointsError([f"{path}: cannot read the file: {err.strerror}"]) from err
-    text, bad_line = _decode(data)
+    text, bad_line = decode_text(data)
     if text is None:
         raise fail(bad_line, "cannot decode the text as UTF-8, UTF-16 or GBK/GB18030")
     parse_problems: list[tuple[int, str]] = []
-    rows = _rows(text, parse_problems)
+    rows = csv_rows(text, parse_problems)
     if parse_problems:
         raise fail(*parse_problems[0])
     if not rows:
         raise fail(1, "file is empty")
     header_line, header = rows[0]
-    index, header_problem = _header(header, tuple(required))
+    index, header_problem = header_columns(header, tuple(required))
     if header_problem is not None:
         raise fail(header_line, header_problem)
     if len(rows) == 1:

@@ -27,7 +27,7 @@ from lifecircle.core.assess.categories import Match
 from lifecircle.core.assess.opening_hours import parse_opening_hours
 from lifecircle.errors import NotFoundError
 from lifecircle.io.coords import CHINA_BOX_DEG, to_wgs84
-from lifecircle.io.places.points import _decode, _rows
+from lifecircle.io.places.points import csv_rows, decode_text
 from lifecircle.io.schema import PlaceImport, PlaceImportError, PlaceRecord, Reject
 from lifecircle.io.sheets import SheetError, is_workbook, read_sheet
 
@@ -109,14 +109,14 @@ def read_rows(path: Path | str, *, kind: str) -> TableRows:
             raise PlaceImportError(path, [Reject(exc.ref, "", exc.problem)]) from exc
         fmt, unit, rows = f"{kind} XLSX", "row", sheet
     else:
-        text, bad_line = _decode(data)
+        text, bad_line = decode_text(data)
         if text is None:
             problem = "cannot decode the text as UTF-8, UTF-16 or GBK/GB18030"
             raise PlaceImportError(path, [Reject(f"line {bad_line}", "", problem)])
         encoding = "" if _is_utf(data) else " (GBK)"
         fmt, unit = f"{kind} CSV{encoding}", "line"
         parse_problems: list[tuple[int, str]] = []
-        rows = [(n, tuple(f)) for n, f in _rows(text, parse_problems)]
+        rows = [(n, tuple(f)) for n, f in csv_rows(text, parse_problems)]
         if parse_problems:
             line, problem = parse_problems[0]
             raise PlaceImportError(path, [Reject(f"line {line}", "", problem)])

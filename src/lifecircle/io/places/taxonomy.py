@@ -129,7 +129,7 @@ def taxonomy_from_text(text: str, *, name: str, source: str) -> Taxonomy:
 
     """
     problems: list[tuple[int, str]] = []
-    rows = _rows(text, problems)
+    rows = csv_rows(text, problems)
     if problems:
         raise TaxonomyError(source, problems)
     if not rows:
@@ -303,7 +303,7 @@ def _words(text: str, column: str, problems: list[str]) -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
-def _rows(text: str, problems: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:
+def csv_rows(text: str, problems: list[tuple[int, str]]) -> list[tuple[int, list[str]]]:
     """Non-blank, non-comment CSV rows with the line each starts on."""
     rows: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))

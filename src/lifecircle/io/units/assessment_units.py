@@ -21,7 +21,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from lifecircle.core.assess.zones import assign_points, gap_area_m2, overlap_pairs
 from lifecircle.errors import NotFoundError, OptionalDependencyError, ValidationError
-from lifecircle.io.places.osm import _scan
+from lifecircle.io.places.osm import scan_osm
 from lifecircle.io.units.communities import (
     LEVELS,
     BadRowsError,
@@ -334,7 +334,7 @@ def neighbourhoods_from_osm(
     kinds = [("admin_level", v) for v in admin_levels] + [("place", v) for v in places]
     found: dict[tuple[str, str], list[CommunityRecord]] = defaultdict(list)
     broken: dict[tuple[str, str], list[Reject]] = defaultdict(list)
-    for feature in _scan(path, keys=frozenset({"boundary", "place"}), file_format=file_format):
+    for feature in scan_osm(path, keys=frozenset({"boundary", "place"}), file_format=file_format):
         tags = feature.tags
         admin = tags.get("boundary") == "administrative"
         kind = (

@@ -25,7 +25,7 @@ from pyproj.exceptions import CRSError
 from lifecircle.core.assess.zones import clean_polygon, gap_area_m2, overlap_pairs
 from lifecircle.errors import DataError, NotFoundError, OptionalDependencyError, ValidationError
 from lifecircle.io.coords import CRS_CHOICES, to_wgs84
-from lifecircle.io.places.points import _decode, _rows
+from lifecircle.io.places.points import csv_rows, decode_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -352,12 +352,12 @@ def csv_table(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
         header (all such rows listed).
 
     """
-    text, bad_line = _decode(path.read_bytes())
+    text, bad_line = decode_text(path.read_bytes())
     if text is None:
         problem = "cannot decode the text as UTF-8, UTF-16 or GBK/GB18030"
         raise BadRowsError(str(path), [Reject(f"line {bad_line}", "", problem)])
     parse_problems: list[tuple[int, str]] = []
-    rows = _rows(text, parse_problems)
+    rows = csv_rows(text, parse_problems)
     if parse_problems:
         line, problem = parse_problems[0]
         raise BadRowsError(str(path), [Reject(f"line {line}", "", problem)])
