@@ -64,6 +64,18 @@ def fails(capsys: pytest.CaptureFixture[str], status: ExitStatus, *args: str) ->
     return lines[0]
 
 
+@pytest.mark.parametrize("suffix", ["csv", "geojson", "gpkg"])
+def test_an_empty_city_exports_empty_files(
+    workdir: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    """A city without places or communities exports empty layers, not a traceback."""
+    assert main(["city", "create", "empty"]) == 0
+    for what in ("places", "communities"):
+        out = workdir / f"{what}.{suffix}"
+        done = run_json(capsys, "city", "export", "empty", what, "-o", str(out))
+        assert (done["rows"], out.exists()) == (0, True), done
+
+
 def test_create_list_and_info(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["city", "create", "helsinki"]) == 0
     assert "created city helsinki (taxonomy shenzhen)" in capsys.readouterr().out

@@ -408,7 +408,8 @@ def export_places(*, engine: Engine, name: str, path: Path) -> ExportResult:
         }
         fields["lon"] = np.array([p.lon for p in places], dtype=np.float64)
         fields["lat"] = np.array([p.lat for p in places], dtype=np.float64)
-        geometry = shapely.to_wkb(shapely.points([(p.lon, p.lat) for p in places]))
+        # points from two columns: an empty city gives an empty layer, not a shape error
+        geometry = shapely.to_wkb(shapely.points(fields["lon"], fields["lat"]))
         write_features(path, layer="places", wkb=list(geometry), fields=fields, kind="Point")
     return ExportResult(str(path), file_format, len(rows))
 
