@@ -136,6 +136,7 @@ def city(n_nodes: int, *, seed: int) -> dict[str, np.ndarray]:
     a, b = a[seg_order], b[seg_order]
     swap = rng.random(a.size) < 0.5
     a, b = np.where(swap, b, a), np.where(swap, a, b)
+    way, way_name, names = _streets(a, b, rows, cols)
     return {
         "node_id": ids[order],
         "lon": lon[order],
@@ -144,7 +145,28 @@ def city(n_nodes: int, *, seed: int) -> dict[str, np.ndarray]:
         "seg_b": ids[b],
         "place_node_id": ids[place_node],
         "place_category": place_category,
+        "seg_way": way,
+        "seg_name": way_name,
+        "street_names": names,
     }
+
+
+def _streets(
+    a: np.ndarray, b: np.ndarray, rows: int, cols: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Way and street name of each segment: one named way per grid row and column.
+
+    Diagonal shortcuts are unnamed ways of their own, as footpaths across blocks are.
+    """
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    across = (hi == lo + 1) & (lo // cols == hi // cols)
+    down = hi == lo + cols
+    way = np.where(across, lo // cols, np.where(down, rows + lo % cols, -1))
+    diagonal = way < 0
+    way[diagonal] = rows + cols + np.arange(int(diagonal.sum()))
+    names = [f"SYNTHETIC Row {r} Road" for r in range(rows)]
+    names += [f"SYNTHETIC Column {c} Street" for c in range(cols)]
+    return way.astype(np.int64), np.where(diagonal, -1, way).astype(np.int64), names
 
 
 def parse_size(text: str) -> int:

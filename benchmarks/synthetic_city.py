@@ -86,6 +86,9 @@ def _network(size: Size, rng: np.random.Generator) -> WalkNetwork:
         c["seg_a"],
         c["seg_b"],
         source=f"SYNTHETIC grid, {size.nodes:,} nodes (benchmarks/synthetic.py)",
+        seg_way=c["seg_way"],
+        seg_name=c["seg_name"],
+        names=c["street_names"],
     )
     return net
 
