@@ -13,6 +13,7 @@ address, so it cannot be used to list names quickly (docs/api.md).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -96,13 +97,19 @@ def _city_id(session: Session, city: str | None) -> int | None:
         raise NotFoundError(str(exc), field="city") from None
 
 
+def plain_text(text: str) -> bool:
+    """Whether ``text`` has no control character (C0, DEL, C1) and no lone surrogate."""
+    return not any(unicodedata.category(ch) in {"Cc", "Cs"} for ch in text)
+
+
 def _display_name(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     clean = text.strip()
-    if len(clean) > MAX_DISPLAY_NAME or not clean.isprintable():
+    if len(clean) > MAX_DISPLAY_NAME or not plain_text(clean):
         raise ValidationError(
-            f"a display name has at most {MAX_DISPLAY_NAME} printable characters",
+            f"a display name has at most {MAX_DISPLAY_NAME} characters, none of them a "
+            "control character",
             field="display_name",
         )
     return clean
@@ -120,7 +127,7 @@ def _scope(
     if area is None:
         return city_id, None
     code = area.strip()
-    if not code or len(code) > CODE_LENGTH or not code.isprintable():
+    if not code or len(code) > CODE_LENGTH or not plain_text(code):
         raise ValidationError(f"area code {area!r} is not a unit code", field="area")
     assert city_id is not None  # an official has a city, checked above
     if not city_area(session, city_id=city_id, code=code).known:
