@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lifecircle.store.areas import Area, admin_prefix, city_area
-from lifecircle.store.cities import get_city
+from lifecircle.store.cities import delete_city, get_city
 from lifecircle.store.db import session_scope
 from tests.api.world import (
     ASSESSED,
@@ -202,3 +202,14 @@ def test_areas_by_links_and_by_code_prefix(world: World) -> None:
     cells = Area(code="district-a", members=frozenset({"district-a", "cell-1"}))
     assert cells.contains("cell-1")
     assert not cells.contains("district-a-2")
+
+
+def test_an_official_whose_city_is_deleted_sees_nothing(world: World, client: TestClient) -> None:
+    official = world.add_principal("official-elsewhere", "official", OTHER_CITY, None)
+    with session_scope(world.engine) as session:
+        delete_city(session, name=OTHER_CITY)
+    me = client.get(f"{API}/users/me", headers=official.headers).json()
+    assert (me["role"], me["city"]) == ("official", None)
+    refused = client.get(f"{API}/cities/{CITY}/assessment", headers=official.headers)
+    assert refused.status_code == 403
+    assert "acts for no city" in refused.json()["detail"]
