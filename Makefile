@@ -13,7 +13,7 @@ PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 NODE_STAMP := node_modules/.package-lock.json
 CHROMIUM   ?= /usr/bin/chromium
 
-.PHONY: setup run test lint typecheck unit bench bench-quick clean pg-server browser
+.PHONY: setup demo-city run serve test lint typecheck unit bench bench-quick clean pg-server browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,15 +30,21 @@ setup: $(STAMP) $(NODE_STAMP)
 $(DEMO): | $(STAMP)
 	$(BIN)/python scripts/fetch_demo.py $(DEMO)
 
-run: $(STAMP) $(NODE_STAMP) $(DEMO)
+demo-city: $(STAMP) $(DEMO)
 	$(BIN)/lifecircle city create helsinki --exist-ok
 	$(BIN)/lifecircle city import helsinki --network $(DEMO) --places $(DEMO) --format osm \
 		--units h3:9 --buildings $(DEMO)
 	$(BIN)/lifecircle assess helsinki
+
+run: $(NODE_STAMP) demo-city
 	@mkdir -p $(OUT)
 	$(BIN)/lifecircle plan helsinki --category basic --mode cover --json > $(OUT)/helsinki_plan.json
 	$(BIN)/lifecircle report helsinki -o $(OUT)/helsinki.xlsx
 	$(BIN)/lifecircle report helsinki -o $(OUT)/helsinki.html
+
+# the service platform on the demo city, with sample accounts (passwords printed once)
+serve: demo-city
+	$(BIN)/lifecircle serve --demo --demo-city helsinki
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -7,11 +7,12 @@ each call, and whoever needs a database or a data folder takes the object as an 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
 """Where the SQLite database (and, by convention, network files) live unless told."""
@@ -26,6 +27,17 @@ _SCHEME_ALIASES = {
 """Bare PostgreSQL schemes (as Heroku-style and libpq URLs write them) mean psycopg 3."""
 
 _SUPPORTED = ("sqlite", "postgresql")
+
+DEV_SECRET_KEY = "lifecircle-development-key-NOT-SECRET-do-not-deploy"  # noqa: S105 - public
+"""The secret key of development mode: public (it is in this file), refused in production."""
+
+KNOWN_SECRETS = frozenset({DEV_SECRET_KEY, "", "changethis", "changeme", "secret", "dev", "test"})
+"""Secret keys that anyone can guess (compared without case); production refuses them."""
+
+MIN_SECRET_LENGTH = 32
+"""Shortest secret key production accepts, in characters (``openssl rand -hex 32`` gives 64)."""
+
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
 
 
 class Settings(BaseSettings):
@@ -46,6 +58,32 @@ class Settings(BaseSettings):
         The ``node_modules`` folder holding Leaflet and ECharts for the HTML reports
         (``LIFECIRCLE_ASSETS_DIR``); unset, it is looked for from the working directory
         up and beside the source tree (``npm ci`` puts it there).
+    environment
+        ``development`` (default) or ``production`` (``LIFECIRCLE_ENVIRONMENT``). In
+        production the settings are refused without a secret key of the deployment's own
+        (at least :data:`MIN_SECRET_LENGTH` characters, not a known default) and with
+        ``debug`` on.
+    debug
+        Answer unexpected errors with their traceback (``LIFECIRCLE_DEBUG``); development
+        only.
+    secret_key
+        The deployment's secret (``LIFECIRCLE_SECRET_KEY``): it keys the pseudonyms under
+        which login attempts are counted. Development falls back to the public
+        :data:`DEV_SECRET_KEY`.
+    cors_origins
+        Web origins allowed to call the API from a browser (``LIFECIRCLE_CORS_ORIGINS``,
+        comma-separated, e.g. ``https://app.example.cn,http://localhost:5173``; ``*``
+        for any). None by default: the API is then callable from servers, apps and
+        mini-programs but not from other sites' pages.
+    token_lifetime_minutes
+        How long a login's bearer token lasts, minutes (default 7 days).
+    login_max_failures_per_account, login_max_failures_per_address
+        Failed logins allowed per user name and per client address within
+        ``login_window_seconds``; the next attempt is answered 429 with ``Retry-After``.
+    login_window_seconds
+        The sliding window of those limits, seconds (default 15 minutes).
+    registrations_per_address
+        Accounts one client address may register within ``login_window_seconds``.
 
     """
 
@@ -59,6 +97,15 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
     assets_dir: Path | None = None
+    environment: Literal["development", "production"] = "development"
+    debug: bool = False
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    token_lifetime_minutes: int = Field(default=7 * 24 * 60, ge=1, le=366 * 24 * 60)
+    login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    login_window_seconds: int = Field(default=15 * 60, ge=1, le=7 * 24 * 3600)
+    registrations_per_address: int = Field(default=10, ge=1, le=100_000)
 
     @field_validator("data_dir")
     @classmethod
@@ -70,12 +117,35 @@ class Settings(BaseSettings):
     def _normalise_url(cls, value: str) -> str:
         return normalise_database_url(value) if value.strip() else ""
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        origins = tuple(origin.rstrip("/") for origin in value)
+        bad = [o for o in origins if o != "*" and not _ORIGIN.match(o)]
+        if bad:
+            raise ValueError(f"CORS origins {bad}: expected scheme://host[:port] (no path), or *")
+        return origins
+
     @model_validator(mode="after")
     def _default_url(self) -> Self:
         if not self.database_url:
             path = (self.data_dir / SQLITE_FILE).resolve()
             # frozen model: set through object.__setattr__ during validation only
             object.__setattr__(self, "database_url", f"sqlite:///{path.as_posix()}")
+        return self
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Self:
+        problems = production_problems(self)
+        if problems:
+            raise ValueError("production settings refused: " + "; ".join(problems))
         return self
 
     @property
@@ -86,6 +156,39 @@ class Settings(BaseSettings):
     def safe_database_url(self) -> str:
         """The database URL with any password replaced by ``***``, for messages and logs."""
         return mask_password(self.database_url)
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What makes ``settings`` unsafe to serve in production (empty in development).
+
+    Parameters
+    ----------
+    settings
+        Settings to check (their ``environment`` decides whether anything is checked).
+
+    Returns
+    -------
+    list of str
+        One message per problem, naming the variable to set; never the secret itself.
+
+    """
+    if settings.environment != "production":
+        return []
+    problems = []
+    secret = settings.secret_key.get_secret_value()
+    if secret.strip().lower() in {known.lower() for known in KNOWN_SECRETS}:
+        problems.append(
+            "LIFECIRCLE_SECRET_KEY is unset or a known default: set a secret of your own "
+            "(e.g. `openssl rand -hex 32`)"
+        )
+    elif len(secret) < MIN_SECRET_LENGTH:
+        problems.append(
+            f"LIFECIRCLE_SECRET_KEY is {len(secret)} characters: use at least "
+            f"{MIN_SECRET_LENGTH} (e.g. `openssl rand -hex 32`)"
+        )
+    if settings.debug:
+        problems.append("LIFECIRCLE_DEBUG is on: debug answers show tracebacks; turn it off")
+    return problems
 
 
 def get_settings(**overrides: Any) -> Settings:

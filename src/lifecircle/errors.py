@@ -4,7 +4,18 @@ from __future__ import annotations
 
 
 class LifecircleError(Exception):
-    """Base class of every error lifecircle raises on purpose."""
+    """Base class of every error lifecircle raises on purpose.
+
+    ``field`` optionally names the input the error is about (``username``, ``area``), so
+    the HTTP API can say which field of a request is wrong.
+    """
+
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        if field is not None:
+            self.field = field
 
 
 class DataError(LifecircleError, ValueError):
@@ -47,3 +58,23 @@ class FileAccessError(LifecircleError, OSError):
 
     def __str__(self) -> str:
         return f"cannot {self.action} {self.filename}: {self.reason}"
+
+
+class ConflictError(LifecircleError):
+    """The request clashes with what is stored: a name taken, a shop owned by another."""
+
+
+class AuthenticationError(LifecircleError):
+    """Credentials or a token are missing, wrong, expired or revoked (one message for all)."""
+
+
+class PermissionDeniedError(LifecircleError):
+    """The account is known but its role or scope does not allow this."""
+
+
+class RateLimitedError(LifecircleError):
+    """Too many attempts: try again after :attr:`retry_after_s` seconds."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

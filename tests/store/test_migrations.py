@@ -39,6 +39,10 @@ TABLES = {
     "assessment_communities",
     "plan_runs",
     "centres",
+    "users",
+    "access_tokens",
+    "auth_attempts",
+    "place_owners",
 }
 
 
@@ -71,7 +75,7 @@ def test_downgrade_to_base_and_up_again(engine: Engine) -> None:
 
 
 def test_check_current_names_the_upgrade_command(empty_engine: Engine) -> None:
-    with pytest.raises(DataError, match="lifecircle database upgrade"):
+    with pytest.raises(DataError, match="lifecircle db upgrade"):
         check_current(empty_engine)
 
 

@@ -19,8 +19,11 @@ from lifecircle.cli.output import emit_json
 from lifecircle.cli.places import categories_cmd, places_app
 from lifecircle.cli.plan import plan_cmd
 from lifecircle.cli.progress import stages
+from lifecircle.cli.serve import db_app, serve_cmd
+from lifecircle.cli.user import user_app
 from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, PROFILES, WALK_SPEED_KMH
 from lifecircle.errors import (
+    ConflictError,
     DataError,
     FileAccessError,
     InfeasibleError,
@@ -48,6 +51,9 @@ app.command("runs")(runs_cmd)
 app.command("compare")(compare_cmd)
 app.command("whatif")(whatif_cmd)
 app.command("report")(report_cmd)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.command("serve")(serve_cmd)
 
 out = Console()
 err = Console(stderr=True)
@@ -74,6 +80,7 @@ def _status(exc: LifecircleError) -> ExitStatus:
         (NotFoundError, ExitStatus.NOT_FOUND),
         (DataError, ExitStatus.DATA),
         (ValidationError, ExitStatus.INVALID),
+        (ConflictError, ExitStatus.INVALID),
         (InfeasibleError, ExitStatus.INFEASIBLE),
     ):
         if isinstance(exc, cls):

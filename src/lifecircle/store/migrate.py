@@ -129,9 +129,7 @@ def check_current(engine: Engine) -> None:
         return
     where = engine.url.render_as_string(hide_password=True)
     if current is None:
-        raise DataError(
-            f"database {where} has no lifecircle tables: run `lifecircle database upgrade`"
-        )
+        raise DataError(f"database {where} has no lifecircle tables: run `lifecircle db upgrade`")
     known = {
         script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
     }
@@ -142,7 +140,7 @@ def check_current(engine: Engine) -> None:
         )
     raise DataError(
         f"database {where} is at revision {current}, the code needs {head}: "
-        "run `lifecircle database upgrade`"
+        "run `lifecircle db upgrade`"
     )
 
 

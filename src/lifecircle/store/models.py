@@ -395,3 +395,88 @@ class Centre(Base):
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(CODE_LENGTH))
     geometry: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- accounts (migration 0005) ----------------------------------------------------------
+
+
+class Role(enum.StrEnum):
+    """What an account may do: a resident, a merchant, a city official or an administrator."""
+
+    RESIDENT = "resident"
+    MERCHANT = "merchant"
+    OFFICIAL = "official"
+    ADMIN = "admin"
+
+
+USERNAME_LENGTH = 32
+"""Longest user name, characters (``[a-z0-9._-]``)."""
+
+
+class User(Base):
+    """An account: its role, the city (and area code) it acts for, and its password hash.
+
+    ``city_id`` scopes an official to one city (``area_code``, a district or 街道 code,
+    narrows them further); for the other roles it is an optional home city. The password
+    is stored only as an argon2 hash. The personal data are ``username`` and
+    ``display_name``; deleting the row deletes the account's tokens and shop ownerships.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    city_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cities.id", ondelete="SET NULL"), index=True
+    )
+    area_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    city: Mapped[City | None] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"User(id={self.id!r}, username={self.username!r}, role={self.role.value!r})"
+
+
+class AccessToken(Base):
+    """A bearer token of a login, stored as the SHA-256 of the token (never the token)."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class AuthAttempt(Base):
+    """One counted login or registration attempt, under a keyed pseudonym.
+
+    ``key`` is an HMAC of what is limited (``login-account:<name>``,
+    ``login-address:<ip>``, ``register-address:<ip>``) under the deployment's secret key,
+    so neither names nor addresses are stored; rows older than the window are deleted.
+    """
+
+    __tablename__ = "auth_attempts"
+    __table_args__ = (Index(None, "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PlaceOwner(Base):
+    """A merchant's ownership of a place: one owner per place."""
+
+    __tablename__ = "place_owners"
+
+    place_id: Mapped[int] = mapped_column(
+        ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

@@ -1,0 +1,117 @@
+"""``create_app(settings)``: the FastAPI application of the service platform.
+
+Nothing is built at import: the settings are validated when the app is made, and the
+database engine is made when the app starts (its lifespan) and disposed of when it
+stops, so tests build as many apps as they like, each on its own database, and uvicorn
+workers each make their own (``lifecircle serve`` uses :func:`app_from_environment` as
+the factory).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from lifecircle import __version__
+from lifecircle.api.errors import install_error_handlers
+from lifecircle.api.routers import auth, cities, health, users
+from lifecircle.config import Settings, get_settings, production_problems
+from lifecircle.errors import ValidationError
+from lifecircle.services.security import warm_up
+from lifecircle.store.db import make_engine
+from lifecircle.store.migrate import check_current
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+API_PREFIX = "/api/v1"
+OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+DOCS_URL = "/docs"
+
+ROUTERS = (health.router, auth.router, users.router, cities.router)
+"""Every router of the API, included under :data:`API_PREFIX` in this order."""
+
+logger = logging.getLogger("lifecircle.api")
+
+DESCRIPTION = """
+The service platform of the quarter-hour convenient living circle (一刻钟便民生活圈):
+accounts and roles, cities, and (as they are added) residents' nearby search, merchants'
+shops and officials' assessments.
+
+Authenticate with `POST /api/v1/auth/login` (OAuth2 password form) and send the token as
+`Authorization: Bearer <token>`. Every error answers a JSON body with `status`, `title`,
+`detail` and `errors` (each `field` and its `problem`).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API application.
+
+    Parameters
+    ----------
+    settings
+        Validated settings; by default read from the ``LIFECIRCLE_*`` environment.
+
+    Returns
+    -------
+    FastAPI
+        Routes under ``/api/v1``, OpenAPI at ``/api/v1/openapi.json``, docs at ``/docs``.
+        When it starts it connects to the settings' database and refuses to run unless
+        the schema is current (``lifecircle db upgrade``).
+
+    Raises
+    ------
+    ValidationError
+        If the settings are unsafe for production (no secret key of its own, debug on).
+
+    """
+    settings = get_settings() if settings is None else settings
+    problems = production_problems(settings)
+    if problems:  # Settings refuse these already; a model built another way must not pass
+        raise ValidationError("production settings refused: " + "; ".join(problems))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        try:
+            check_current(engine)
+            warm_up()
+            app.state.engine = engine
+            logger.info("lifecircle API on %s", settings.safe_database_url())
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="lifecircle",
+        version=__version__,
+        description=DESCRIPTION,
+        debug=settings.debug,
+        openapi_url=OPENAPI_URL,
+        docs_url=DOCS_URL,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app, debug=settings.debug)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],
+            allow_credentials=False,  # bearer tokens, never cookies
+        )
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with settings from the environment: the factory uvicorn workers call."""
+    return create_app(get_settings())

@@ -1,0 +1,243 @@
+"""Authorisation, route by route: every route of the API times every kind of caller.
+
+``MATRIX`` has one entry per route (method and path) with the status each caller must
+get. A route added without an entry fails ``test_every_route_has_a_rule``: whoever adds
+a route decides who may call it, here. Requests that change state act on throwaway
+objects made for the one call, so the cells do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lifecircle.api.app import API_PREFIX, create_app
+from lifecircle.services.ownership import grant_place, release_place
+from tests.api.world import CITY, FUTIAN, PASSWORD, ROLES, Principal, World, unique
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from fastapi.testclient import TestClient
+
+CALLERS = ("anonymous", *ROLES)
+"""Column order: anonymous, resident, merchant, other_merchant, official_in, official_out, admin."""
+
+Request = tuple[str, dict[str, Any], Principal | None]
+"""A concrete path, extra ``client.request`` arguments, and who calls (``None``: anonymous)."""
+
+
+def _row(*statuses: int) -> dict[str, int]:
+    assert len(statuses) == len(CALLERS)
+    return dict(zip(CALLERS, statuses, strict=True))
+
+
+ALL = _row(200, 200, 200, 200, 200, 200, 200)
+SIGNED_IN = _row(401, 200, 200, 200, 200, 200, 200)
+ADMIN_ONLY = _row(401, 403, 403, 403, 403, 403, 403)
+
+
+def _admin(ok: int) -> dict[str, int]:
+    return ADMIN_ONLY | {"admin": ok}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route: the request to send for each caller and the expected statuses."""
+
+    request: Callable[[World, str], Request]
+    expected: dict[str, int]
+
+
+def _as(world: World, caller: str) -> Principal | None:
+    return None if caller == "anonymous" else world.principals[caller]
+
+
+def _fresh_twin(world: World, caller: str) -> Principal | None:
+    """A new account of the caller's kind (for requests that delete or change it)."""
+    if caller == "anonymous":
+        return None
+    role, city, area = ROLES[caller]
+    return world.add_principal(caller, role, city, area)
+
+
+def _fresh_token(world: World, caller: str) -> Principal | None:
+    """The caller with a token of its own for this request (a logout ends it)."""
+    who = _as(world, caller)
+    if who is None:
+        return None
+    return Principal(who.account, who.password, world.token_for(who.account.id))
+
+
+def _simple(path: str, **kwargs: Any) -> Callable[[World, str], Request]:
+    return lambda world, caller: (path, kwargs, _as(world, caller))
+
+
+def _login(world: World, caller: str) -> Request:
+    who = _as(world, caller)
+    form = {"username": unique("nobody"), "password": PASSWORD}
+    if who is not None:
+        form = {"username": who.account.username, "password": who.password}
+    return "/auth/login", {"data": form}, None
+
+
+def _register(world: World, caller: str) -> Request:
+    body = {"username": unique("new"), "password": PASSWORD}
+    return "/auth/register", {"json": body}, _as(world, caller)
+
+
+def _password(world: World, caller: str) -> Request:
+    body = {"current_password": PASSWORD, "new_password": "another synthetic password"}
+    return "/users/me/password", {"json": body}, _fresh_twin(world, caller)
+
+
+def _my_place(world: World, caller: str) -> Request:
+    place = world.place_ids["owned"]
+    merchant = world.principals["merchant"].account.id
+    # the merchant's place, owned again before every call (the merchant's own call ends it)
+    release_place_if_owned(world, merchant, place)
+    grant_place(engine=world.engine, user_id=merchant, place_id=place)
+    return f"/users/me/places/{place}", {}, _as(world, caller)
+
+
+def release_place_if_owned(world: World, user_id: int, place_id: int) -> None:
+    """End an ownership if it exists (test set-up between cells)."""
+    with contextlib.suppress(LookupError):
+        release_place(engine=world.engine, user_id=user_id, place_id=place_id)
+
+
+def _victim(world: World, caller: str) -> Request:
+    victim = world.add_principal("victim", "resident", None, None)
+    return f"/users/{victim.account.id}", {}, _as(world, caller)
+
+
+def _grant(world: World, caller: str) -> Request:
+    merchant = world.principals["other_merchant"].account.id
+    place = world.place_ids["free"]
+    release_place_if_owned(world, merchant, place)
+    return f"/users/{merchant}/places", {"json": {"place_id": place}}, _as(world, caller)
+
+
+def _revoke(world: World, caller: str) -> Request:
+    merchant = world.principals["other_merchant"].account.id
+    place = world.place_ids["free"]
+    release_place_if_owned(world, merchant, place)
+    grant_place(engine=world.engine, user_id=merchant, place_id=place)
+    return f"/users/{merchant}/places/{place}", {}, _as(world, caller)
+
+
+def _resident_id(world: World) -> int:
+    return world.principals["resident"].account.id
+
+
+def _merchant_id(world: World) -> int:
+    return world.principals["merchant"].account.id
+
+
+MERCHANTS_ONLY = _row(401, 403, 200, 200, 403, 403, 403)
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    ("GET", "/health"): Rule(_simple("/health"), ALL),
+    ("POST", "/auth/register"): Rule(_register, dict.fromkeys(CALLERS, 201)),
+    ("POST", "/auth/login"): Rule(_login, SIGNED_IN),
+    ("POST", "/auth/logout"): Rule(
+        lambda w, c: ("/auth/logout", {}, _fresh_token(w, c)),
+        _row(401, 204, 204, 204, 204, 204, 204),
+    ),
+    ("GET", "/users/me"): Rule(_simple("/users/me"), SIGNED_IN),
+    ("PATCH", "/users/me"): Rule(_simple("/users/me", json={"display_name": "测试"}), SIGNED_IN),
+    ("DELETE", "/users/me"): Rule(
+        lambda w, c: ("/users/me", {}, _fresh_twin(w, c)), _row(401, 204, 204, 204, 204, 204, 204)
+    ),
+    ("POST", "/users/me/password"): Rule(_password, _row(401, 204, 204, 204, 204, 204, 204)),
+    ("GET", "/users/me/places"): Rule(_simple("/users/me/places"), MERCHANTS_ONLY),
+    # another merchant's place is not theirs to give up: 404, as for any place they lack
+    ("DELETE", "/users/me/places/{place_id}"): Rule(
+        _my_place, _row(401, 403, 204, 404, 403, 403, 403)
+    ),
+    ("GET", "/users"): Rule(_simple("/users"), _admin(200)),
+    ("POST", "/users"): Rule(
+        lambda w, c: (
+            "/users",
+            {
+                "json": {
+                    "username": unique("made"),
+                    "password": PASSWORD,
+                    "role": "official",
+                    "city": CITY,
+                    "area": FUTIAN,
+                }
+            },
+            _as(w, c),
+        ),
+        _admin(201),
+    ),
+    # a resident reading their own record through the admin route is refused too
+    ("GET", "/users/{user_id}"): Rule(
+        lambda w, c: (f"/users/{_resident_id(w)}", {}, _as(w, c)), _admin(200)
+    ),
+    ("DELETE", "/users/{user_id}"): Rule(_victim, _admin(204)),
+    ("GET", "/users/{user_id}/places"): Rule(
+        lambda w, c: (f"/users/{_merchant_id(w)}/places", {}, _as(w, c)), _admin(200)
+    ),
+    ("POST", "/users/{user_id}/places"): Rule(_grant, _admin(201)),
+    ("DELETE", "/users/{user_id}/places/{place_id}"): Rule(_revoke, _admin(204)),
+    ("GET", "/cities"): Rule(_simple("/cities"), ALL),
+    ("GET", "/cities/{city}"): Rule(_simple(f"/cities/{CITY}"), ALL),
+    # ?area= the in-area official's district: the out-of-area official is refused
+    ("GET", "/cities/{city}/assessment"): Rule(
+        _simple(f"/cities/{CITY}/assessment", params={"area": FUTIAN}),
+        _row(401, 403, 403, 403, 200, 403, 200),
+    ),
+}
+
+
+def api_routes() -> set[tuple[str, str]]:
+    """``(method, path)`` of every operation of the OpenAPI document, prefix removed.
+
+    The document is the public list of routes (routers hide theirs inside included
+    routers); every route is in it, since none is left out of the schema (docs/api.md).
+    """
+    paths = create_app().openapi()["paths"]
+    return {
+        (method.upper(), path.removeprefix(API_PREFIX))
+        for path, operations in paths.items()
+        for method in operations
+    }
+
+
+def test_every_route_has_a_rule() -> None:
+    routes = api_routes()
+    assert routes - set(MATRIX) == set(), "routes without an authorisation rule in MATRIX"
+    assert set(MATRIX) - routes == set(), "rules for routes that do not exist"
+
+
+def test_authorisation_matrix(world: World, client: TestClient) -> None:
+    wrong = []
+    for (method, _template), rule in MATRIX.items():
+        for caller in CALLERS:
+            path, kwargs, who = rule.request(world, caller)
+            headers = {} if who is None else who.headers
+            response = client.request(method, API_PREFIX + path, headers=headers, **kwargs)
+            if response.status_code != rule.expected[caller]:
+                wrong.append(
+                    f"{method} {path} as {caller}: {response.status_code}, "
+                    f"expected {rule.expected[caller]} ({response.text[:120]})"
+                )
+            elif response.status_code >= 400:
+                body = response.json()
+                assert body["status"] == response.status_code
+                assert body["detail"]
+            if response.status_code == 401:
+                assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_me_is_always_the_caller(world: World, client: TestClient) -> None:
+    for name, who in world.principals.items():
+        body = client.get(f"{API_PREFIX}/users/me", headers=who.headers).json()
+        assert body["username"] == who.account.username, name
+        assert body["id"] == who.account.id
+        assert "password" not in str(body)
+        assert "hash" not in str(body)
