@@ -61,7 +61,7 @@ def test_demo_accounts_own_a_real_shop_and_are_replaced(
             assert user is not None
             merchant_id = user.id
         (shop,) = my_places(engine=engine, user_id=merchant_id)
-        assert shop.uid.startswith("osm:")
+        assert shop.uid.startswith("Helsinki:n")  # the OSM extract's source name and node id
         assert shop.name
         assert "convenience_store" in shop.categories
         again = create_demo_accounts(engine=engine, city="helsinki")
@@ -114,7 +114,7 @@ def test_serve_for_real(helsinki: tuple[Settings, Engine], tmp_path: Path) -> No
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
         printed = log.read_text()
-        found = re.search(r"demo-merchant\s+merchant\s+(\S+)\s+owns (.+) \(osm:", printed)
+        found = re.search(r"demo-merchant\s+merchant\s+(\S+)\s+owns (.+) \(Helsinki:n", printed)
         assert found, printed
         token = httpx.post(
             f"{base}/auth/login",

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from lifecircle.cli.city import _database
+from lifecircle.cli.city import open_database_cli
 from lifecircle.cli.output import emit_json
 from lifecircle.errors import DataError, OptionalDependencyError, ValidationError
 
@@ -132,7 +132,7 @@ def serve_cmd(
 
     # the settings are validated here (unsafe production settings are refused before any
     # worker starts) and the database migrated, as every command does on first use
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         if demo:
             from lifecircle.services.demo import create_demo_accounts  # noqa: PLC0415
 

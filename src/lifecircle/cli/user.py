@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from lifecircle.cli.city import _database
+from lifecircle.cli.city import open_database_cli
 from lifecircle.cli.output import emit_json
 from lifecircle.errors import ValidationError
 from lifecircle.store.models import Role
@@ -77,7 +77,7 @@ def add_cmd(
 
     name = username or f"{role.value}-{secrets.token_hex(3)}"
     password, generated = _password(generate=generate_password, from_stdin=password_stdin)
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         account = create_account(
             engine=engine,
             username=name,
@@ -115,7 +115,7 @@ def list_cmd(
     """List the accounts by user name (never their passwords)."""
     from lifecircle.services.accounts import list_accounts  # noqa: PLC0415
 
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         found = list_accounts(engine=engine, role=role, city=city)
     rows = [
         {
@@ -158,7 +158,7 @@ def remove_cmd(
     """Delete an account with its personal data (tokens, shop ownerships)."""
     from lifecircle.services.accounts import delete_account, find_account  # noqa: PLC0415
 
-    with _database() as (engine, settings):
+    with open_database_cli() as (engine, settings):
         account = find_account(engine=engine, username=username)
         if not yes and not typer.confirm(
             f"delete {account.role.value} {account.username} and its personal data?"
@@ -181,7 +181,7 @@ def give_place_cmd(
     """Make a merchant the owner of a place (one owner per place)."""
     from lifecircle.services.ownership import grant_place_by_uid  # noqa: PLC0415
 
-    with _database() as (engine, _):
+    with open_database_cli() as (engine, _):
         owned = grant_place_by_uid(engine=engine, username=username, city=city, uid=place)
     if as_json:
         emit_json({"username": username, "place_id": owned.id, "uid": owned.uid})

@@ -10,17 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from lifecircle.errors import NotFoundError
 from lifecircle.services import accounts, security
 from lifecircle.services.ownership import grant_place
 from lifecircle.store.accounts import delete_user, find_user
 from lifecircle.store.cities import get_city
 from lifecircle.store.db import session_scope
-from lifecircle.store.models import Role
+from lifecircle.store.models import ImportKind, ImportRun, Role
 from lifecircle.store.places import list_places
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
     from lifecircle.store.places import StoredPlace
 
@@ -46,8 +49,18 @@ class DemoAccount:
     place: str | None
 
 
-def _shop(places: list[StoredPlace]) -> StoredPlace:
-    named = [p for p in places if p.name and "osm" in p.source_names]
+def _osm_sources(session: Session, *, city_id: int) -> frozenset[str]:
+    """The names of the city's place sources imported from OpenStreetMap files."""
+    query = select(ImportRun.options).where(
+        ImportRun.city_id == city_id,
+        ImportRun.kind == ImportKind.PLACES,
+        ImportRun.format == "osm",
+    )
+    return frozenset(str(o.get("source")) for o in session.scalars(query) if o.get("source"))
+
+
+def _shop(places: list[StoredPlace], osm_sources: frozenset[str]) -> StoredPlace:
+    named = [p for p in places if p.name and p.source_names & osm_sources]
     for category in SHOP_CATEGORIES:
         found = [p for p in named if category in p.categories]
         if found:
@@ -80,7 +93,7 @@ def create_demo_accounts(*, engine: Engine, city: str) -> list[DemoAccount]:
     """
     with session_scope(engine) as session:
         city_id = get_city(session, name=city).id
-        shop = _shop(list_places(session, city_id=city_id))
+        shop = _shop(list_places(session, city_id=city_id), _osm_sources(session, city_id=city_id))
         for username, _, _ in DEMO_ACCOUNTS:
             old = find_user(session, username=username)
             if old is not None:

@@ -92,7 +92,7 @@ class OwnedPlacePublic(BaseModel):
     """A place a merchant owns."""
 
     id: int = Field(description="The place's id (as in search results).")
-    uid: str = Field(description="The place's id within its city, e.g. `osm:node/123`.")
+    uid: str = Field(description="The place's id within its city, e.g. `Helsinki:n123`.")
     city: str
     name: str | None
     lon: float = Field(description="WGS-84 longitude, degrees.")
