@@ -1,0 +1,1 @@
+"""The HTTP API of the service platform: ``create_app(settings)`` builds it (FastAPI)."""

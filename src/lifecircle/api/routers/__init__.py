@@ -1,0 +1,1 @@
+"""One router per resource; ``app.py`` includes each module's ``router`` under ``/api/v1``."""
