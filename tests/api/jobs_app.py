@@ -35,7 +35,7 @@ from tests.services.futian import make_futian_city
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    import httpx
+    import httpx2
     from sqlalchemy.engine import Engine
 
     from lifecircle.store.models import AssessmentRun, JobKind, PlanRun
@@ -137,7 +137,7 @@ def run_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys, *args: 
     return json.loads(capsys.readouterr().out)
 
 
-def problems(answer: httpx.Response) -> list[tuple[str, str]]:
+def problems(answer: httpx2.Response) -> list[tuple[str, str]]:
     """``(field, problem)`` of a 422: FastAPI's ``detail`` list, or the app's ``errors``."""
     body = answer.json()
     if isinstance(body.get("errors"), list):

@@ -21,7 +21,7 @@ import time
 from io import BytesIO
 from typing import Any
 
-import httpx
+import httpx2
 import openpyxl
 import pytest
 import uvicorn
@@ -208,7 +208,7 @@ def test_a_client_that_disconnects_still_gets_its_job_finished(app, city):
         ).encode() + body
         with socket.create_connection(("127.0.0.1", port)) as raw:
             raw.sendall(request)  # and hang up without reading the answer
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as again:
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as again:
             deadline = time.monotonic() + WAIT_S
             jobs: list[dict[str, Any]] = []
             while not jobs:
