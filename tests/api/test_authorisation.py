@@ -9,11 +9,20 @@ objects made for the one call, so the cells do not depend on each other's order.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from lifecircle.api.app import API_PREFIX, create_app
+from lifecircle.services.jobs import new_job_id
 from lifecircle.services.ownership import grant_place, release_place
+from lifecircle.store.cities import get_city
+from lifecircle.store.db import session_scope
+from lifecircle.store.jobs import add_job
+from lifecircle.store.models import AssessmentRun, JobKind
 from tests.api.world import CITY, FUTIAN, PASSWORD, ROLES, Principal, World, unique
 
 if TYPE_CHECKING:
@@ -135,6 +144,38 @@ def _merchant_id(world: World) -> int:
     return world.principals["merchant"].account.id
 
 
+# jobs, runs and plans are whole-city documents: the city's officials of an area get 403
+# (they read their area at /cities/{city}/assessment?area=), admins and city-wide
+# officials (tests/api/test_jobs.py) get through
+CITY_DOCUMENTS = _admin(200)
+
+
+def _queued_job(world: World) -> str:
+    """A job stored queued for the test city and never given to a worker."""
+    with session_scope(world.engine, write=True) as session:
+        job_id = new_job_id()
+        add_job(
+            session,
+            job_id=job_id,
+            city_id=get_city(session, name=CITY).id,
+            kind=JobKind.ASSESS,
+            parameters={},
+            user_id=None,
+            host=socket.gethostname(),
+            pid=os.getpid(),  # alive: never taken for a dead server's job
+        )
+    return job_id
+
+
+def _job_path(suffix: str = "") -> Callable[[World, str], Request]:
+    return lambda w, c: (f"/jobs/{_queued_job(w)}{suffix}", {}, _as(w, c))
+
+
+def _run_id(world: World) -> int:
+    with session_scope(world.engine) as session:
+        return int(session.scalars(select(AssessmentRun.id)).first() or 0)
+
+
 MERCHANTS_ONLY = _row(401, 403, 200, 200, 403, 403, 403)
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -189,6 +230,21 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/cities/{city}/assessment"): Rule(
         _simple(f"/cities/{CITY}/assessment", params={"area": FUTIAN}),
         _row(401, 403, 403, 403, 200, 403, 200),
+    ),
+    ("POST", "/cities/{city}/jobs"): Rule(
+        _simple(f"/cities/{CITY}/jobs", json={"kind": "report", "parameters": {"run_id": 999999}}),
+        _admin(422),  # allowed through, then refused: no such run (no worker is started)
+    ),
+    ("GET", "/cities/{city}/jobs"): Rule(_simple(f"/cities/{CITY}/jobs"), CITY_DOCUMENTS),
+    ("GET", "/jobs/{job_id}"): Rule(_job_path(), CITY_DOCUMENTS),
+    ("POST", "/jobs/{job_id}/cancel"): Rule(_job_path("/cancel"), CITY_DOCUMENTS),
+    ("GET", "/jobs/{job_id}/result"): Rule(_job_path("/result"), _admin(409)),  # not done
+    ("GET", "/jobs/{job_id}/files/{name}"): Rule(_job_path("/files/report.html"), _admin(409)),
+    ("GET", "/cities/{city}/runs/{run_id}"): Rule(
+        lambda w, c: (f"/cities/{CITY}/runs/{_run_id(w)}", {}, _as(w, c)), CITY_DOCUMENTS
+    ),
+    ("GET", "/cities/{city}/plans/{plan_id}"): Rule(
+        _simple(f"/cities/{CITY}/plans/999999"), _admin(404)
     ),
 }
 

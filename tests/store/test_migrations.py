@@ -43,6 +43,7 @@ TABLES = {
     "access_tokens",
     "auth_attempts",
     "place_owners",
+    "jobs",
 }
 
 

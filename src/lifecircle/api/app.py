@@ -13,14 +13,15 @@ import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from lifecircle import __version__
 from lifecircle.api.errors import install_error_handlers
-from lifecircle.api.routers import auth, cities, health, users
+from lifecircle.api.routers import auth, cities, health, jobs, users
 from lifecircle.config import Settings, get_settings, production_problems
-from lifecircle.errors import ValidationError
+from lifecircle.errors import AuthenticationError, ValidationError
+from lifecircle.services.accounts import account_for_token
 from lifecircle.services.security import warm_up
 from lifecircle.store.db import make_engine
 from lifecircle.store.migrate import check_current
@@ -32,7 +33,7 @@ API_PREFIX = "/api/v1"
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 DOCS_URL = "/docs"
 
-ROUTERS = (health.router, auth.router, users.router, cities.router)
+ROUTERS = (health.router, auth.router, users.router, cities.router, jobs.router)
 """Every router of the API, included under :data:`API_PREFIX` in this order."""
 
 logger = logging.getLogger("lifecircle.api")
@@ -81,9 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             check_current(engine)
             warm_up()
             app.state.engine = engine
+            jobs.open_jobs(app)  # ends the jobs a dead server left, runs new ones
             logger.info("lifecircle API on %s", settings.safe_database_url())
             yield
         finally:
+            jobs.close_jobs(app)
             engine.dispose()
 
     app = FastAPI(
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.authenticate = authenticate
     install_error_handlers(app, debug=settings.debug)
     if settings.cors_origins:
         app.add_middleware(
@@ -110,6 +114,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     return app
+
+
+def authenticate(request: Request) -> tuple[int, str, str | None, str | None]:
+    """The caller of a request by its bearer token: id, role, city, area (401 without one).
+
+    The jobs router asks this through ``app.state.authenticate`` (see
+    :mod:`lifecircle.api.routers.jobs`); the other routers take ``CurrentUser``.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("this needs a bearer token: log in first")
+    account = account_for_token(engine=request.app.state.engine, token=token.strip())
+    return account.id, account.role.value, account.city, account.area_code
 
 
 def app_from_environment() -> FastAPI:

@@ -401,7 +401,6 @@ def report_cmd(
     from lifecircle.services.report import write_report  # noqa: PLC0415
 
     with open_database_cli() as (engine, settings), step_progress(err, f"report {name}") as step:
-        step("writing")
         done = write_report(
             engine=engine,
             name=name,
@@ -411,6 +410,7 @@ def report_cmd(
             with_plan=not no_plan,
             lang=lang,
             assets_dir=settings.assets_dir,
+            progress=step,
         )
     if as_json:
         emit_json(vars(done))

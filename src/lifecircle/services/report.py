@@ -16,6 +16,8 @@ from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_plan
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from shapely.geometry.base import BaseGeometry
     from sqlalchemy.engine import Engine
 
@@ -74,11 +76,13 @@ def write_report(
     with_plan: bool = True,
     lang: str = "zh",
     assets_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ReportOutcome:
     """Write the report of a stored run (default: the latest) in the format of ``path``.
 
     ``.html`` is the self-contained report (maps, charts, a card per community);
-    ``.xlsx``, ``.geojson``, ``.gpkg`` and ``.csv`` are the exports.
+    ``.xlsx``, ``.geojson``, ``.gpkg`` and ``.csv`` are the exports. ``progress`` is
+    called with the name of each of its two steps as it starts (reading, writing).
 
     Raises
     ------
@@ -95,9 +99,12 @@ def write_report(
         raise ValidationError(
             f"{path}: unknown report format {suffix!r}; expected {', '.join(REPORT_SUFFIXES)}"
         )
+    step = progress or (lambda _: None)
+    step("reading the run")
     document, geometries, plan = report_inputs(
         engine=engine, name=name, run_id=run_id, plan_id=plan_id, with_plan=with_plan
     )
+    step(f"writing the {suffix.lstrip('.')} report")
     rid = int(document["run"]["id"])
     target = default_report_path(name, rid, lang) if path is None else path
     plan_used = None if plan is None else plan["plan"].get("id")

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another process's write lock before failing."""
 
+SQLITE_BEGIN = "lifecircle_sqlite_begin"
+"""Execution option naming how a SQLite transaction begins (``IMMEDIATE``: see :func:`writing`)."""
+
 
 def database_url(settings_or_url: Settings | str | URL) -> URL:
     """The SQLAlchemy URL of ``settings_or_url`` (bare PostgreSQL schemes mean psycopg 3)."""
@@ -93,17 +96,49 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+        connection.exec_driver_sql(f"BEGIN {mode}" if mode else "BEGIN")
+
+
+def writing(engine: Engine) -> Engine:
+    """``engine``, but each SQLite transaction takes the write lock when it begins.
+
+    A SQLite transaction begun plainly (deferred) that reads and then writes fails at
+    once with "database is locked" when another process committed a write in between
+    (write-ahead logging cannot move a reader's snapshot forward), and the busy timeout
+    does not help. ``BEGIN IMMEDIATE`` takes the write lock first, waiting up to
+    :data:`SQLITE_BUSY_TIMEOUT_S` for it, so such a transaction cannot fail that way;
+    it also keeps other writers out until it ends. Background jobs run every
+    transaction this way, since they write beside the API and one another. PostgreSQL
+    needs nothing: the same engine is returned.
+
+    Parameters
+    ----------
+    engine
+        From :func:`make_engine`.
+
+    Returns
+    -------
+    Engine
+        On SQLite a copy sharing ``engine``'s connections; else ``engine`` itself.
+
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One transaction: commit when the block ends, roll back if it raises.
 
     Parameters
     ----------
     engine
         From :func:`make_engine`.
+    write
+        The transaction reads and then writes while other processes may write: on
+        SQLite it takes the write lock when it begins (:func:`writing`).
 
     Yields
     ------
@@ -117,5 +152,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     ...     city = create_city(session, name="深圳")
 
     """
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    bind = writing(engine) if write else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session

@@ -480,3 +480,75 @@ class PlaceOwner(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+# --- background jobs (migration 0007) -----------------------------------------------------
+
+JOB_ID_LENGTH = 32
+"""A job's id: 22 URL-safe characters of 16 random bytes, with room to spare."""
+
+
+class JobKind(enum.StrEnum):
+    """What a background job does: the CLI's ``assess``, ``plan`` or ``report``."""
+
+    ASSESS = "assess"
+    PLAN = "plan"
+    REPORT = "report"
+
+
+class JobStatus(enum.StrEnum):
+    """Where a background job stands.
+
+    ``queued``: waiting for a worker or for the city's other job to end; ``running``:
+    holds the city's lock and works; ``succeeded``, ``failed`` (the error, or its process
+    died: see :mod:`lifecircle.services.job_runner`) and ``cancelled`` are final.
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+UNFINISHED_JOBS = (JobStatus.QUEUED, JobStatus.RUNNING)
+"""The statuses a job can still leave."""
+
+
+class Job(Base):
+    """An assessment, plan or report run in the background for the API (officials).
+
+    ``parameters`` are the validated options (docs/jobs.md); ``progress`` the share of
+    its steps done (0..1) and ``message`` the step under way; ``steps`` every step
+    reported, ``{"at", "progress", "message"}``. ``result`` names what it stored:
+    ``run_id``, ``plan_id``, and for reports ``files`` (``name``, ``format``, ``path``
+    under the city's folder, ``bytes``). ``host`` and ``pid`` name the process
+    responsible for it (the server that queued it, then the worker that runs it), to
+    tell a live job from one whose process died. ``user_id`` is whoever started it;
+    it has no foreign key yet: the accounts' ``users`` table comes with another
+    migration, and a later one adds the key (``ON DELETE SET NULL``).
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index(None, "city_id", "created_at"), Index(None, "status"))
+
+    id: Mapped[str] = mapped_column(String(JOB_ID_LENGTH), primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    kind: Mapped[JobKind] = mapped_column(_enum(JobKind))
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus), default=JobStatus.QUEUED)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    progress: Mapped[float] = mapped_column(Double, default=0.0)
+    message: Mapped[str | None] = mapped_column(Text)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(HOST_LENGTH))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, kind={self.kind.value!r}, status={self.status.value!r})"

@@ -70,15 +70,37 @@ def process_exists(pid: int) -> bool:
     return state != "Z"
 
 
-def _why_dead(run: ImportRun, now: datetime, host: str, limit_h: float) -> str | None:
-    """Why a ``running`` run is dead, or ``None`` if it may be alive."""
-    if run.host == host and run.pid is not None and not process_exists(run.pid):
-        return f"its process {run.pid} on {run.host} is gone"
-    age_h = (now - run.started_at).total_seconds() / 3600.0
+def why_dead(
+    *, host: str | None, pid: int | None, since: datetime, now: datetime, limit_h: float
+) -> str | None:
+    """Why the process that runs something is taken for dead, or ``None`` if it may live.
+
+    The rule of the module docstring: a process of this host that is gone (or a
+    zombie), or anything started more than ``limit_h`` hours before ``now``.
+
+    Parameters
+    ----------
+    host, pid
+        The process recorded (``None``: none recorded).
+    since
+        When it started, timezone-aware.
+    now
+        The time now, timezone-aware.
+    limit_h
+        Hours after which it is taken for dead wherever it runs.
+
+    Returns
+    -------
+    str or None
+        The reason, e.g. ``"its process 4242 on web1 is gone"``.
+
+    """
+    this_host, _ = this_process()
+    if host == this_host and pid is not None and not process_exists(pid):
+        return f"its process {pid} on {host} is gone"
+    age_h = (now - since).total_seconds() / 3600.0
     if age_h > limit_h:
-        where = (
-            f"process {run.pid} on {run.host}" if run.host is not None else "no process recorded"
-        )
+        where = f"process {pid} on {host}" if host is not None else "no process recorded"
         return f"started {age_h:,.1f} h before, more than the {limit_h:g} h limit ({where})"
     return None
 
@@ -104,7 +126,6 @@ def fail_stale_runs(
 
     """
     now = utc_now()
-    host, _ = this_process()
     running = session.scalars(
         select(ImportRun)
         .where(ImportRun.city_id == city_id, ImportRun.status == ImportStatus.RUNNING)
@@ -112,7 +133,7 @@ def fail_stale_runs(
     ).all()
     ended = []
     for run in running:
-        why = _why_dead(run, now, host, limit_h)
+        why = why_dead(host=run.host, pid=run.pid, since=run.started_at, now=now, limit_h=limit_h)
         if why is None:
             continue
         finish_import_run(

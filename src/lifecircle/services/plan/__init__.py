@@ -17,7 +17,7 @@ and returns the plan document of docs/assessment.md; :func:`run_plan` loads the 
 plans and stores the document.
 """
 
-from lifecircle.services.plan.category import expand_groups
+from lifecircle.services.plan.category import expand_codes, expand_groups
 from lifecircle.services.plan.document import plan, run_plan, stored_plan
 from lifecircle.services.plan.params import MODES, SOLVER_NAMES, PlanParams
 
@@ -25,6 +25,7 @@ __all__ = [
     "MODES",
     "SOLVER_NAMES",
     "PlanParams",
+    "expand_codes",
     "expand_groups",
     "plan",
     "run_plan",

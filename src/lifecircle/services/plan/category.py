@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
+    from lifecircle.core.assess.categories import Taxonomy
     from lifecircle.core.walk.network import WalkNetwork
     from lifecircle.services.city.data import CityData
 
@@ -44,9 +45,14 @@ if TYPE_CHECKING:
 
 def expand_groups(data: CityData, codes: tuple[str, ...]) -> tuple[str, ...]:
     """Category codes, with a group name (``basic``, ``quality``) standing for its members."""
+    return expand_codes(data.taxonomy, codes)
+
+
+def expand_codes(taxonomy: Taxonomy, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`expand_groups` in a taxonomy: each group name replaced by its members' codes."""
     out: list[str] = []
     for code in codes:
-        members = [c.code for c in data.taxonomy.in_group(code)] if code in GROUPS else []
+        members = [c.code for c in taxonomy.in_group(code)] if code in GROUPS else []
         out.extend(members or [code])
     return tuple(dict.fromkeys(out))
 

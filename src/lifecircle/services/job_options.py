@@ -1,0 +1,271 @@
+"""The options of background jobs: the CLI's ``assess``, ``plan`` and ``report`` options as data.
+
+Each kind has a pydantic model whose fields are the command's options (same names as
+its ``--options``, same defaults and bounds) and which builds the parameter object the
+CLI builds (:class:`~lifecircle.services.assess.AssessParams`,
+:class:`~lifecircle.services.plan.PlanParams`), so a job and the command validate alike
+and compute alike. The API takes these models as request bodies (a bad value answers
+422 naming the field) and a job stores them as JSON and rebuilds them when it runs.
+
+Options naming files on the server (``--targets FILE.toml``, ``--candidates FILE``,
+``report -o PATH``) are not offered: a client chooses among packaged targets, plans on
+street candidates, and gets its reports written under the city's folder.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lifecircle.core.assess.circles import CircleRules, GradeRules
+from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
+from lifecircle.errors import ValidationError
+from lifecircle.io.targets import PACKAGED
+from lifecircle.services.assess import AssessParams
+from lifecircle.services.plan import PlanParams
+from lifecircle.store.models import JobKind
+
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+"""Text without control characters."""
+
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+"""A category code (``laundry``) or group name (``basic``)."""
+
+ReportFormat = Literal["html", "xlsx", "geojson", "gpkg", "csv"]
+"""What a report job writes: the HTML report, or an export (``lifecircle report -o``)."""
+
+MEDIA_TYPES = {
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "csv": "text/csv",
+}
+"""The media type each report format is downloaded as."""
+
+
+class OptionError(ValidationError):
+    """An option that does not fit the city (a category its taxonomy lacks, a run it lacks).
+
+    ``field`` names the option, as the request body spells it.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+def finite_or_text(value: Any) -> Any:
+    """``value`` with each NaN or infinity (JSON ``NaN``, ``Infinity``) as its text.
+
+    Validation then refuses it as a number like any other text, and the error it
+    reports can be written as JSON, which a float NaN in it could not.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite_or_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_or_text(v) for v in value]
+    return value
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite(cls, data: Any) -> Any:
+        return finite_or_text(data)
+
+
+def _checked(build: Any) -> Any:
+    """Run a parameter object's own validation, as pydantic's ``ValueError``."""
+    try:
+        return build()
+    except ValidationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class AssessOptions(_Options):
+    """Options of an assessment job: those of ``lifecircle assess`` (minutes, km/h, shares)."""
+
+    minutes: float = Field(default=15.0, ge=1, le=60, description="Walking limit, minutes.")
+    basic_minutes: float | None = Field(
+        default=None, ge=1, le=60, description="Limit for the basic categories, minutes."
+    )
+    quality_minutes: float | None = Field(
+        default=None, ge=1, le=60, description="Limit for the quality categories, minutes."
+    )
+    speed_kmh: float | None = Field(
+        default=None, ge=0.5, le=10, description="Walking speed, km/h (default: the profile's)."
+    )
+    profile: Literal["standard", "elderly"] = Field(
+        default="standard", description="Headline profile: standard 4.0 km/h, elderly 3.2."
+    )
+    basic_share: float = Field(
+        default=0.9, ge=0, le=1, description="Share of residents each basic category must reach."
+    )
+    targets: str = Field(
+        default="shenzhen-2023", max_length=64, description="The plan's targets (packaged)."
+    )
+    cluster_radius_m: float = Field(
+        default=150.0, ge=1, le=10_000, description="集聚式: radius of one cluster, metres."
+    )
+
+    @field_validator("targets")
+    @classmethod
+    def _packaged(cls, value: str) -> str:
+        if value not in PACKAGED:
+            raise ValueError(f"unknown targets {value!r}: expected one of {', '.join(PACKAGED)}")
+        return value
+
+    @model_validator(mode="after")
+    def _valid(self) -> AssessOptions:
+        _checked(self.params)
+        return self
+
+    def params(self) -> AssessParams:
+        """The :class:`AssessParams` ``lifecircle assess`` builds from the same options."""
+        limits = {
+            "basic": self.basic_minutes or self.minutes,
+            "quality": self.quality_minutes or self.minutes,
+        }
+        return AssessParams(
+            limit_minutes=limits,
+            speed_kmh=self.speed_kmh,
+            profile=self.profile,
+            basic_share=self.basic_share,
+            targets=self.targets,
+            circles=CircleRules(cluster_radius_m=self.cluster_radius_m),
+            grades=GradeRules(),
+        )
+
+
+class PlanOptions(_Options):
+    """Options of a plan job: those of ``lifecircle plan``, street candidates only."""
+
+    categories: list[Code] = Field(
+        min_length=1,
+        max_length=200,
+        description="Category codes to plan for; a group name (basic, quality) for its members.",
+        examples=[["laundry", "pharmacy"]],
+    )
+    community: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=NO_CONTROL,
+        description="Plan for this community code only (default: every community).",
+    )
+    mode: Literal["cover", "max"] = Field(
+        default="cover", description="cover: fewest places; max: the best k places."
+    )
+    k: int | None = Field(default=None, ge=1, le=100_000, description="max: places per category.")
+    share: float = Field(default=1.0, gt=0, le=1, description="cover: share of residents to reach.")
+    capacity: float | None = Field(
+        default=None, gt=0, le=1e9, description="max: residents one new place can serve."
+    )
+    minutes: float = Field(default=DEFAULT_MINUTES, gt=0, le=240, description="Limit, minutes.")
+    speed_kmh: float = Field(default=WALK_SPEED_KMH, ge=0.5, le=10, description="km/h.")
+    spacing_m: float = Field(
+        default=100.0, ge=1, le=100_000, description="Distance between street candidates, m."
+    )
+    max_snap_m: float = Field(
+        default=MAX_SNAP_M, gt=0, le=100_000, description="Leave out points farther from streets."
+    )
+    time_limit_s: float = Field(
+        default=60.0, gt=0, le=3600, description="Time limit of each exact solve, seconds."
+    )
+
+    @model_validator(mode="after")
+    def _valid(self) -> PlanOptions:
+        _checked(self.params)
+        return self
+
+    def params(self) -> PlanParams:
+        """The :class:`PlanParams` ``lifecircle plan`` builds from the same options."""
+        return PlanParams(
+            categories=tuple(self.categories),
+            community=self.community,
+            mode=self.mode,
+            k=self.k,
+            share=self.share,
+            capacity=self.capacity,
+            minutes=self.minutes,
+            speed_kmh=self.speed_kmh,
+            spacing_m=self.spacing_m,
+            max_snap_m=self.max_snap_m,
+            time_limit_s=self.time_limit_s,
+        )
+
+
+def _default_formats() -> list[ReportFormat]:
+    return ["html", "xlsx"]
+
+
+class ReportOptions(_Options):
+    """Options of a report job: ``lifecircle report`` in one or more formats at once."""
+
+    formats: list[ReportFormat] = Field(
+        default_factory=_default_formats,
+        min_length=1,
+        max_length=5,
+        description="Files to write: html (the report), xlsx, geojson, gpkg, csv.",
+    )
+    run_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Assessment run (default: the latest)."
+    )
+    plan_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Plan to include (default: the latest)."
+    )
+    with_plan: bool = Field(default=True, description="Include a plan (false: --no-plan).")
+    lang: Literal["zh", "en"] = Field(default="zh", description="Language of the report.")
+
+    @model_validator(mode="after")
+    def _valid(self) -> ReportOptions:
+        if len(set(self.formats)) != len(self.formats):
+            raise ValueError("formats: each format at most once")
+        if self.plan_id is not None and not self.with_plan:
+            raise ValueError("plan_id names a plan to include, but with_plan is false")
+        return self
+
+
+JobOptions = AssessOptions | PlanOptions | ReportOptions
+"""The options of any kind of job."""
+
+OPTIONS: dict[JobKind, type[_Options]] = {
+    JobKind.ASSESS: AssessOptions,
+    JobKind.PLAN: PlanOptions,
+    JobKind.REPORT: ReportOptions,
+}
+"""The options model of each kind of job."""
+
+
+def job_options(kind: JobKind | str, options: dict[str, Any] | JobOptions) -> JobOptions:
+    """The options of a ``kind`` job, validated (from stored JSON or from a model).
+
+    Raises
+    ------
+    ValidationError
+        For an unknown kind, options of another kind, or an invalid option (naming it).
+
+    """
+    try:
+        model = OPTIONS[JobKind(kind)]
+    except ValueError:
+        raise ValidationError(
+            f"unknown job kind {kind!r}: expected one of {', '.join(k.value for k in JobKind)}"
+        ) from None
+    if isinstance(options, BaseModel):
+        if not isinstance(options, model):
+            raise ValidationError(f"{type(options).__name__} are not the options of {kind} jobs")
+        return options
+    try:
+        checked = model.model_validate(options)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise ValidationError(f"{kind} options: {exc}") from None
+    assert isinstance(checked, AssessOptions | PlanOptions | ReportOptions)
+    return checked
