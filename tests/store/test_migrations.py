@@ -39,6 +39,7 @@ TABLES = {
     "assessment_communities",
     "plan_runs",
     "centres",
+    "place_removals",
 }
 
 

@@ -17,6 +17,7 @@ from lifecircle.errors import NotFoundError, ValidationError
 from lifecircle.store._bulk import IN_CHUNK, MAX_LISTED, chunks, insert_rows, update_rows
 from lifecircle.store.models import SOURCE_ID_LENGTH, Base, Place, PlaceCategory, PlaceSource
 from lifecircle.store.rows import PlaceUpsert
+from lifecircle.store.versions import bump_places_version, record_removals, touch_places
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -111,12 +112,15 @@ def upsert_places(
 
     Notes
     -----
-    Known ids are looked up in batches, updates are executemany ``UPDATE`` by primary
-    key, and inserts executemany ``INSERT`` (``COPY`` on PostgreSQL): no ORM object is
-    built per row. Objects already loaded in ``session`` are not refreshed.
+    The city's places version goes up by one and every row written carries it (see
+    :mod:`lifecircle.store.versions`). Known ids are looked up in batches, updates are
+    executemany ``UPDATE`` by primary key, and inserts executemany ``INSERT`` (``COPY`` on
+    PostgreSQL): no ORM object is built per row. Objects already loaded in ``session``
+    are not refreshed.
 
     """
     _check_rows(source, rows)
+    version = bump_places_version(session, city_id=city_id)
     place_ids = place_ids_by_source(
         session, city_id=city_id, source=source, source_ids=(r["source_id"] for r in rows)
     )
@@ -128,7 +132,10 @@ def upsert_places(
             new_rows.append(row)
         else:
             given = cast("Mapping[str, Any]", row)
-            updates.append({"id": place_id} | {k: given[k] for k in ATTRIBUTES if k in given})
+            updates.append(
+                {"id": place_id, "version": version}
+                | {k: given[k] for k in ATTRIBUTES if k in given}
+            )
     update_rows(session, PLACES, updates)
     if new_rows:
         uids = [row.get("uid") or f"{source}:{row['source_id']}" for row in new_rows]
@@ -140,7 +147,12 @@ def upsert_places(
             PLACES,
             [
                 {k: cast("Mapping[str, Any]", row).get(k) for k in ATTRIBUTES}
-                | {"city_id": city_id, "uid": uid, "import_run_id": import_run_id}
+                | {
+                    "city_id": city_id,
+                    "uid": uid,
+                    "import_run_id": import_run_id,
+                    "version": version,
+                }
                 for row, uid in zip(new_rows, uids, strict=True)
             ],
         )
@@ -187,6 +199,7 @@ def replace_place_categories(
 
     """
     place_ids = list(categories)
+    touch_places(session, place_ids=place_ids)
     for part in chunks(place_ids, IN_CHUNK):
         session.execute(delete(PlaceCategory).where(PlaceCategory.place_id.in_(part)))
     values = [
@@ -252,9 +265,11 @@ def attach_place_source(session: Session, *, place_id: int, source: str, source_
 def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
     """Merge place ``drop_id`` into place ``keep_id`` and delete it.
 
-    The kept place gains the other's source ids and the categories it lacks, and any
-    of its empty attributes (name, brand, operator, address, opening hours) is filled
-    from the other. Its uid, coordinates and first import run stay.
+    The kept place gains the other's source ids and the categories it lacks, and any of
+    its empty attributes (name, brand, operator, address, opening hours) is filled from
+    the other. Its uid, coordinates and first import run stay. The deletion is recorded
+    for processes holding the places (a new places version,
+    :func:`~lifecircle.store.versions.record_removals`).
 
     Raises
     ------
@@ -278,6 +293,9 @@ def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
             setattr(keep, attribute, getattr(drop, attribute))
     if keep.opening_hours_weekly is None:
         keep.opening_hours_weekly = drop.opening_hours_weekly
+    version = bump_places_version(session, city_id=keep.city_id)
+    keep.version = version
+    record_removals(session, city_id=keep.city_id, place_ids=[drop_id], version=version)
     session.flush()
     session.execute(
         update(PlaceSource)
@@ -412,7 +430,7 @@ def add_place_categories(
             PlaceCategory.place_id.in_(part)
         )
         held.update((place_id, code) for place_id, code in session.execute(query))
-    values = [
+    values: list[dict[str, Any]] = [
         {
             "place_id": place_id,
             "code": row["code"],
@@ -423,6 +441,7 @@ def add_place_categories(
         for row in {row["code"]: row for row in rows}.values()
         if (place_id, row["code"]) not in held
     ]
+    touch_places(session, place_ids={v["place_id"] for v in values})
     insert_rows(session, CATEGORIES, values)
     return len(values)
 
