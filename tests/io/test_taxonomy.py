@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lifecircle.core.assess.categories import classify_amap, classify_osm
 from lifecircle.errors import DataError, NotFoundError
 from lifecircle.io.places.taxonomy import (
     COLUMNS,
@@ -241,3 +242,20 @@ def test_invalid_files_name_file_line_and_problem(name: str, expected: list[str]
     for problem, fragment in zip(sorted(err.problems), sorted(expected), strict=True):
         assert problem.startswith(f"{path}: {fragment}")
         assert fragment in str(err)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_vending_machines_sell_goods(profile: str) -> None:
+    tax = load_taxonomy(profile)
+    machine = {"amenity": "vending_machine"}
+    assert [m.code for m in classify_osm(machine | {"vending": "drinks;snacks"}, tax)] == [
+        "vending_machine"
+    ]
+    for tickets in ("parking_tickets", "public_transport_tickets", "stamps", None):
+        tags = machine if tickets is None else machine | {"vending": tickets}
+        assert classify_osm(tags, tax) == [], tickets
+    parcels = [m.code for m in classify_osm(machine | {"vending": "parcel_pickup"}, tax)]
+    assert parcels == ["parcel_locker"]
+    assert [m.code for m in classify_amap(["060000"], "友宝自动售货机", tax)] == ["vending_machine"]
+    assert classify_amap(["060000"], "某某商行", tax) == []
+    assert tax.by_code["vending_machine"].group == "facility"
