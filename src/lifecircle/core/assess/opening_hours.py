@@ -372,8 +372,12 @@ class OpenState:
     closes_in_min: int | None
 
 
-def _week_spans(intervals: Iterable[tuple[int, int, int]]) -> list[tuple[int, int]]:
-    """Intervals as minutes of the week, merged across midnights (Sunday into Monday too)."""
+def week_spans(intervals: Iterable[tuple[int, int, int]]) -> tuple[tuple[int, int], ...]:
+    """Intervals as ``(start, end)`` minutes of the week, merged across midnights.
+
+    A span running from Sunday night into Monday morning ends past the week's 10,080
+    minutes. What :func:`open_state` reads; worth keeping for a place asked about often.
+    """
     spans: list[tuple[int, int]] = []
     for day, start, end in normalize_intervals(intervals):
         begin = day * MINUTES_PER_DAY + start
@@ -385,10 +389,16 @@ def _week_spans(intervals: Iterable[tuple[int, int, int]]) -> list[tuple[int, in
         # Sunday night runs into Monday morning: one span across the week's end
         first = spans.pop(0)
         spans[-1] = (spans[-1][0], MINUTES_PER_WEEK + first[1])
-    return spans
+    return tuple(spans)
 
 
-def open_state(intervals: Iterable[tuple[int, int, int]], day: int, minute: int) -> OpenState:
+def open_state(
+    intervals: Iterable[tuple[int, int, int]],
+    day: int,
+    minute: int,
+    *,
+    spans: tuple[tuple[int, int], ...] | None = None,
+) -> OpenState:
     """Open or closed on ``day`` (0 = Monday) at ``minute`` after midnight, and until when.
 
     A night that spills past midnight (``Fr 22:00-02:00``, stored as Friday until 24:00
@@ -401,6 +411,9 @@ def open_state(intervals: Iterable[tuple[int, int, int]], day: int, minute: int)
         Weekly intervals ``(day, start_minute, end_minute)``.
     day, minute
         The moment, local time of the place: weekday 0-6 and minute 0-1439.
+    spans
+        :func:`week_spans` of ``intervals``, when already known (``intervals`` is then
+        not read).
 
     Returns
     -------
@@ -415,8 +428,9 @@ def open_state(intervals: Iterable[tuple[int, int, int]], day: int, minute: int)
     """
     if not (0 <= day <= 6 and 0 <= minute < MINUTES_PER_DAY):
         raise ValidationError(f"moment day {day}, minute {minute}: need day 0-6, minute 0-1439")
-    spans = _week_spans(intervals)
-    if spans == [(0, MINUTES_PER_WEEK)]:
+    if spans is None:
+        spans = week_spans(intervals)
+    if spans == ((0, MINUTES_PER_WEEK),):
         return OpenState(open_now=True, opens_in_min=None, closes_in_min=None)
     now = day * MINUTES_PER_DAY + minute
     opens: int | None = None

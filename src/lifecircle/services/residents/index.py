@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from lifecircle.core.assess.opening_hours import week_spans
 from lifecircle.core.walk.geodesy import geodesic_m
 from lifecircle.core.walk.impedance import MAX_SNAP_M
 from lifecircle.core.walk.live import PlaceIndex, Searcher, index_places
@@ -47,6 +48,16 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 """Where the position gives no zone: the programme's own country."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    """A category by code, with its names and group (``""`` when the taxonomy lacks it)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    group: str
 
 
 class OffNetworkError(ValidationError):
@@ -116,8 +127,9 @@ class PlaceColumns:
     name: list[str | None] = field(default_factory=list)
     brand: list[str | None] = field(default_factory=list)
     hours: list[str | None] = field(default_factory=list)
-    weekly: list[tuple[tuple[int, int, int], ...] | None] = field(default_factory=list)
+    spans: list[tuple[tuple[int, int], ...] | None] = field(default_factory=list)
     codes: list[tuple[str, ...]] = field(default_factory=list)
+    refs: list[tuple[CategoryRef, ...]] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
     slot_of: dict[int, int] = field(default_factory=dict)
     slot_of_uid: dict[str, int] = field(default_factory=dict)
@@ -143,10 +155,11 @@ class PlaceColumns:
         self.categories = np.concatenate(
             [self.categories, np.zeros((extra, self.n_categories), dtype=bool)]
         )
-        for column in (self.name, self.brand, self.hours, self.weekly):
+        for column in (self.name, self.brand, self.hours, self.spans):
             column.extend([None] * extra)
         self.uid.extend([""] * extra)
         self.codes.extend([()] * extra)
+        self.refs.extend([()] * extra)
         self.text.extend([""] * extra)
 
     def take_slot(self) -> int:
@@ -165,8 +178,9 @@ class PlaceColumns:
             del self.slot_of_uid[self.uid[slot]]
         self.place_id[slot] = -1
         self.uid[slot] = ""
-        self.name[slot] = self.brand[slot] = self.hours[slot] = self.weekly[slot] = None
+        self.name[slot] = self.brand[slot] = self.hours[slot] = self.spans[slot] = None
         self.codes[slot] = ()
+        self.refs[slot] = ()
         self.text[slot] = ""
         self.categories[slot] = False
         self.pinyin.pop(slot, None)
@@ -213,6 +227,16 @@ class CityIndex:
         """Places snapped since the index was built (the first load included)."""
         self.lock = threading.RLock()
         self._category_text: list[str] | None = None
+
+    def category_refs(self, codes: tuple[str, ...]) -> tuple[CategoryRef, ...]:
+        """Codes with their names, in taxonomy order (codes it lacks last, by code)."""
+        by_code = self.taxonomy.by_code
+        known = sorted((c for c in codes if c in by_code), key=lambda c: self.column[c])
+        refs = [
+            CategoryRef(c, by_code[c].name_zh, by_code[c].name_en, by_code[c].group) for c in known
+        ]
+        refs += [CategoryRef(c, c, c, "") for c in sorted(set(codes) - set(by_code))]
+        return tuple(refs)
 
     def category_text(self) -> list[str]:
         """Per category column: code, names and pinyin of the Chinese name, normalised."""
@@ -271,9 +295,11 @@ class CityIndex:
                 cols.slot_of_uid[uid] = slot
             cols.lon[slot], cols.lat[slot] = lon, lat
             cols.name[slot], cols.brand[slot], cols.hours[slot] = name, brand, hours
-            cols.weekly[slot] = _weekly(weekly)
+            intervals = _weekly(weekly)
+            cols.spans[slot] = None if intervals is None else week_spans(intervals)
             codes = tuple(changes.categories.get(pid, ()))
             cols.codes[slot] = codes
+            cols.refs[slot] = self.category_refs(codes)
             cols.categories[slot] = False
             cols.categories[slot, [self.column[c] for c in codes if c in self.column]] = True
             cols.text[slot] = normalise(f"{name or ''}\n{brand or ''}")

@@ -31,22 +31,12 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
-    from lifecircle.services.residents.index import CityIndex, LiveIndex
+    from lifecircle.services.residents.index import CategoryRef, CityIndex, LiveIndex
 
 MAX_LIMIT = 200
 """Most places one answer lists."""
 MAX_MINUTES = 60.0
 """Longest walk a nearby search covers, minutes."""
-
-
-@dataclass(frozen=True)
-class CategoryRef:
-    """A category by code, with its names and group (``""`` when the taxonomy lacks it)."""
-
-    code: str
-    name_zh: str
-    name_en: str
-    group: str
 
 
 @dataclass(frozen=True)
@@ -157,15 +147,6 @@ def keyword_hits(city: CityIndex, slots: NDArray[np.int64], word: str) -> NDArra
     return hit
 
 
-def category_refs(city: CityIndex, codes: Sequence[str]) -> tuple[CategoryRef, ...]:
-    """Codes with their names, in taxonomy order (codes it lacks last, by code)."""
-    by_code = city.taxonomy.by_code
-    known = sorted((c for c in codes if c in by_code), key=lambda c: city.column[c])
-    refs = [CategoryRef(c, by_code[c].name_zh, by_code[c].name_en, by_code[c].group) for c in known]
-    refs += [CategoryRef(c, c, c, "") for c in sorted(set(codes) - set(by_code))]
-    return tuple(refs)
-
-
 def nearby(
     live: LiveIndex,
     *,
@@ -241,21 +222,21 @@ def nearby(
             slots, metres = slots[keep], metres[keep]
         states = None
         if open_now:
-            states = [opening(cols.weekly[s], moment) for s in slots.tolist()]
+            states = [opening(cols.spans[s], moment) for s in slots.tolist()]
             keep = np.array([bool(st.open_now) for st in states], dtype=bool)
             slots, metres = slots[keep], metres[keep]
             states = [st for st, k in zip(states, keep.tolist(), strict=True) if k]
         total = int(slots.size)
         slots, metres = slots[:limit], metres[:limit]
         if states is None:
-            states = [opening(cols.weekly[s], moment) for s in slots.tolist()]
+            states = [opening(cols.spans[s], moment) for s in slots.tolist()]
         x, y = points_out(cols.lon[slots], cols.lat[slots], crs)
         places = tuple(
             NearbyPlace(
                 id=cols.uid[s],
                 name=cols.name[s],
                 brand=cols.brand[s],
-                categories=category_refs(index, cols.codes[s]),
+                categories=cols.refs[s],
                 lon=float(x[i]),
                 lat=float(y[i]),
                 metres=float(metres[i]),

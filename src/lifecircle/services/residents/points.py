@@ -20,7 +20,6 @@ from lifecircle.errors import ValidationError
 from lifecircle.io.coords import CRS_CHOICES, to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from zoneinfo import ZoneInfo
 
     from numpy.typing import ArrayLike, NDArray
@@ -127,16 +126,17 @@ class Opening:
 UNKNOWN = Opening(open_now=None, next_opening=None, closes_at=None)
 
 
-def opening(weekly: Sequence[tuple[int, int, int]] | None, moment: datetime) -> Opening:
-    """Whether a place with these weekly hours is open at ``moment`` (local, to the minute).
+def opening(spans: tuple[tuple[int, int], ...] | None, moment: datetime) -> Opening:
+    """Whether a place open at these week spans is open at ``moment`` (local, to the minute).
 
-    ``None`` hours (not recorded, or not a weekly pattern) give :data:`UNKNOWN`. Times
-    are wall-clock times of the moment's zone (a shop opening at 08:00 opens at 08:00
-    local time, also across a daylight-saving change).
+    ``spans`` are :func:`~lifecircle.core.assess.opening_hours.week_spans` of the place's
+    weekly hours; ``None`` (not recorded, or not a weekly pattern) gives :data:`UNKNOWN`.
+    Times are wall-clock times of the moment's zone (a shop opening at 08:00 opens at
+    08:00 local time, also across a daylight-saving change).
     """
-    if weekly is None:
+    if spans is None:
         return UNKNOWN
-    state = open_state(weekly, moment.weekday(), moment.hour * 60 + moment.minute)
+    state = open_state((), moment.weekday(), moment.hour * 60 + moment.minute, spans=spans)
     return Opening(
         open_now=state.open_now,
         next_opening=None
