@@ -187,8 +187,10 @@ def bench_city(engine: Engine, name: str, n_queries: int, seed: int) -> list[str
     lines = [
         f"### {name}: {index.net.n_nodes:,} nodes, {index.index.n_placed:,} places on the network",
         "",
-        f"First request (network loaded, {index.snapped_points:,} places snapped, numba "
-        f"compiled or loaded): {first_s:.2f} s. Time zone: {index.timezone}.",
+        (
+            f"First request (network loaded, {index.snapped_points:,} places snapped, numba "
+            f"compiled or loaded): {first_s:.2f} s. Time zone: {index.timezone}."
+        ),
         "",
         f"| {n_queries:,} requests | median ms | p99 ms | max ms | places within (median) |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -219,10 +221,13 @@ def bench_city(engine: Engine, name: str, n_queries: int, seed: int) -> list[str
     catch_ms = (time.perf_counter() - t0) * 1000.0
     lines += [
         "",
-        f"Places-version check alone (`LiveIndex.city`, one query): median {np.median(checks):.3f} ms. After one "
-        f"place was added by another writer, the next request took {catch_ms:.1f} ms and "
-        f"snapped {index.snapped_points - before} place(s) (the index was not rebuilt: "
-        f"{live.city(name) is index}).",
+        (
+            f"Places-version check alone (`LiveIndex.city`, one query): median "
+            f"{np.median(checks):.3f} ms. After one "
+            f"place was added by another writer, the next request took {catch_ms:.1f} ms and "
+            f"snapped {index.snapped_points - before} place(s) (the index was not rebuilt: "
+            f"{live.city(name) is index})."
+        ),
         "",
     ]
     return lines
@@ -242,8 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "## Nearby search: service time per request",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; SQLite database; one process, one thread.",
+        (
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}; SQLite database; one process, one thread."
+        ),
         "",
     ]
     with tempfile.TemporaryDirectory() as tmp:
