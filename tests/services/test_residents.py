@@ -21,7 +21,7 @@ from lifecircle.config import Settings
 from lifecircle.core.walk.access import accessibility
 from lifecircle.core.walk.reach import reach
 from lifecircle.core.walk.snap import snap_points
-from lifecircle.errors import NotFoundError, ValidationError
+from lifecircle.errors import DataError, NotFoundError, ValidationError
 from lifecircle.io.coords import gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from lifecircle.services.assess import assess
 from lifecircle.services.city.cities import create_city, drawn_units, stored_units
@@ -487,6 +487,14 @@ def test_a_point_outside_every_community_finds_the_nearest(futian) -> None:
     ]
     assert found.distance_m == pytest.approx(min(lengths), rel=2e-3)
     assert found.code == units[int(np.argmin(lengths))].code
+
+
+def test_a_city_without_a_network_cannot_be_searched(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path}/t.db")
+    create_city(engine=engine, name="empty")
+    with pytest.raises(DataError, match="city 'empty' has no walking network"):
+        nearby(LiveIndex(engine), city="empty", lon=114.0, lat=22.5)
+    engine.dispose()
 
 
 def test_a_city_without_an_assessment_has_no_cards(tmp_path: Path) -> None:
