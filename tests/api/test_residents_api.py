@@ -165,6 +165,8 @@ def test_nearby_filters(api: Api) -> None:
         ({"open_now": "perhaps"}, "open_now"),
         ({"at": "2026-12-04T23:30:00"}, "at"),
         ({"at": "tomorrow"}, "at"),
+        ({"at": "9999-12-31T23:59:59-14:00"}, "at"),
+        ({"at": "0001-01-01T00:00:00+14:00"}, "at"),
         ({"q": "x" * 51}, "q"),
         ({"category": "atm"}, "category"),
     ],

@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 
 router = APIRouter(tags=["residents"])
 
+_NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {"description": "No such city (or place, or community)"}
+}
+
 _LIVE_LOCK = threading.Lock()
 _FIELD = re.compile(r"([a-z_]+): ")
 
@@ -108,7 +112,7 @@ def _answering(point_field: str = "lon") -> Iterator[None]:
         ) from exc
 
 
-@router.get("/cities/{city}/nearby", response_model=NearbyPublic)
+@router.get("/cities/{city}/nearby", response_model=NearbyPublic, responses=_NOT_FOUND)
 def get_nearby(
     live: LiveDep,
     city: CityPath,
@@ -150,7 +154,7 @@ def get_nearby(
     return NearbyPublic.model_validate(found)
 
 
-@router.get("/cities/{city}/route", response_model=RouteFeature)
+@router.get("/cities/{city}/route", response_model=RouteFeature, responses=_NOT_FOUND)
 def get_route(
     live: LiveDep,
     city: CityPath,
@@ -179,7 +183,7 @@ def get_route(
     )
 
 
-@router.get("/cities/{city}/isochrone", response_model=IsochroneFeature)
+@router.get("/cities/{city}/isochrone", response_model=IsochroneFeature, responses=_NOT_FOUND)
 def get_isochrone(
     live: LiveDep,
     city: CityPath,
@@ -209,7 +213,9 @@ def get_isochrone(
     )
 
 
-@router.get("/cities/{city}/communities", response_model=list[CommunityFoundPublic])
+@router.get(
+    "/cities/{city}/communities", response_model=list[CommunityFoundPublic], responses=_NOT_FOUND
+)
 def find_community(
     engine: EngineDep,
     city: CityPath,
@@ -223,7 +229,9 @@ def find_community(
     return [CommunityFoundPublic.model_validate(found)]
 
 
-@router.get("/cities/{city}/communities/{code}", response_model=CommunityCardPublic)
+@router.get(
+    "/cities/{city}/communities/{code}", response_model=CommunityCardPublic, responses=_NOT_FOUND
+)
 def get_community(
     engine: EngineDep,
     city: CityPath,

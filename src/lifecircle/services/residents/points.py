@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
     from numpy.typing import ArrayLike, NDArray
 
+YEARS = (1900, 2200)
+"""Years a moment for opening hours may lie in (weekly hours have no calendar)."""
+
 RESIDENT_PROFILES = ("adult", "elderly")
 """Walking profiles a resident may choose (4.0 and 3.2 km/h)."""
 
@@ -102,7 +105,8 @@ def local_moment(at: datetime | None, zone: ZoneInfo) -> datetime:
     Raises
     ------
     ValidationError
-        If ``at`` has no time zone (a wall-clock time of which place?).
+        If ``at`` has no time zone (a wall-clock time of which place?) or lies outside
+        the years :data:`YEARS`.
 
     """
     if at is None:
@@ -111,7 +115,13 @@ def local_moment(at: datetime | None, zone: ZoneInfo) -> datetime:
         raise ValidationError(
             "at: give a time zone, e.g. 2026-12-01T18:30:00+08:00 (a time without one is ambiguous)"
         )
-    return at.astimezone(zone).replace(second=0, microsecond=0)
+    try:
+        local = at.astimezone(zone)
+    except (OverflowError, ValueError):
+        local = None
+    if local is None or not YEARS[0] <= local.year <= YEARS[1]:
+        raise ValidationError(f"at: {at.isoformat()} is not a time in {YEARS[0]}-{YEARS[1]}")
+    return local.replace(second=0, microsecond=0)
 
 
 @dataclass(frozen=True)
