@@ -104,6 +104,12 @@ def _weekly(stored: Any) -> tuple[tuple[int, int, int], ...] | None:
     )
 
 
+@lru_cache(maxsize=4096)
+def _spans(intervals: tuple[tuple[int, int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """Week spans of weekly hours (shops share a few patterns: computed once each)."""
+    return week_spans(intervals)
+
+
 def _file_stamp(path: str | None) -> tuple[int, int] | None:
     if path is None:
         return None
@@ -227,9 +233,16 @@ class CityIndex:
         """Places snapped since the index was built (the first load included)."""
         self.lock = threading.RLock()
         self._category_text: list[str] | None = None
+        self._refs: dict[tuple[str, ...], tuple[CategoryRef, ...]] = {}
 
     def category_refs(self, codes: tuple[str, ...]) -> tuple[CategoryRef, ...]:
         """Codes with their names, in taxonomy order (codes it lacks last, by code)."""
+        known_refs = self._refs.get(codes)
+        if known_refs is None:
+            known_refs = self._refs[codes] = self._category_refs(codes)
+        return known_refs
+
+    def _category_refs(self, codes: tuple[str, ...]) -> tuple[CategoryRef, ...]:
         by_code = self.taxonomy.by_code
         known = sorted((c for c in codes if c in by_code), key=lambda c: self.column[c])
         refs = [
@@ -296,7 +309,7 @@ class CityIndex:
             cols.lon[slot], cols.lat[slot] = lon, lat
             cols.name[slot], cols.brand[slot], cols.hours[slot] = name, brand, hours
             intervals = _weekly(weekly)
-            cols.spans[slot] = None if intervals is None else week_spans(intervals)
+            cols.spans[slot] = None if intervals is None else _spans(intervals)
             codes = tuple(changes.categories.get(pid, ()))
             cols.codes[slot] = codes
             cols.refs[slot] = self.category_refs(codes)
