@@ -176,6 +176,9 @@ def _run_id(world: World) -> int:
         return int(session.scalars(select(AssessmentRun.id)).first() or 0)
 
 
+# the test city has no walking network: a search there is answered 422 (saying so) to everyone
+FREE_NO_NETWORK = dict.fromkeys(CALLERS, 422)
+
 MERCHANTS_ONLY = _row(401, 403, 200, 200, 403, 403, 403)
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -230,6 +233,27 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/cities/{city}/assessment"): Rule(
         _simple(f"/cities/{CITY}/assessment", params={"area": FUTIAN}),
         _row(401, 403, 403, 403, 200, 403, 200),
+    ),
+    # the residents' search is free: every caller, signed in or not, gets the same answer
+    ("GET", "/cities/{city}/nearby"): Rule(
+        _simple(f"/cities/{CITY}/nearby", params={"lon": 114.06, "lat": 22.54}), FREE_NO_NETWORK
+    ),
+    ("GET", "/cities/{city}/route"): Rule(
+        _simple(f"/cities/{CITY}/route", params={"from": "114.06,22.54", "to": "x:1"}),
+        FREE_NO_NETWORK,
+    ),
+    ("GET", "/cities/{city}/isochrone"): Rule(
+        _simple(f"/cities/{CITY}/isochrone", params={"lon": 114.06, "lat": 22.54}),
+        FREE_NO_NETWORK,
+    ),
+    ("GET", "/cities/{city}/communities"): Rule(
+        # the test city's units have no outlines: 404 saying so, to everyone
+        _simple(f"/cities/{CITY}/communities", params={"near": "114.06,22.54"}),
+        dict.fromkeys(CALLERS, 404),
+    ),
+    ("GET", "/cities/{city}/communities/{code}"): Rule(
+        _simple(f"/cities/{CITY}/communities/440304001019"),
+        ALL,  # an assessed community
     ),
     ("POST", "/cities/{city}/jobs"): Rule(
         _simple(f"/cities/{CITY}/jobs", json={"kind": "report", "parameters": {"run_id": 999999}}),

@@ -166,7 +166,7 @@ def test_places_option_is_required(app, runner) -> None:
 def test_categories_table(app, runner) -> None:
     result = runner.invoke(app, ["categories"])
     assert result.exit_code == 0, result.output
-    for text in ("shenzhen taxonomy: 26 categories", "elderly_canteen", "长者饭堂", "药店"):
+    for text in ("shenzhen taxonomy: 27 categories", "elderly_canteen", "长者饭堂", "药店"):
         assert text in result.output
 
 

@@ -128,7 +128,7 @@ def test_invalid_files_list_every_problem(shenzhen, name: str, expected: list[st
     for problem, fragment in zip(problems, expected, strict=True):
         assert problem.startswith(f"{path}: {fragment}"), problem
     if "unknown_category" in name:
-        assert problems[0].endswith("ev_charging, parking")  # every known code listed
+        assert problems[0].endswith("ev_charging, parking, vending_machine")  # every code listed
 
 
 def test_skip_bad(shenzhen, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lifecircle.core.assess.categories import classify_amap, classify_osm
 from lifecircle.errors import DataError, NotFoundError
 from lifecircle.io.places.taxonomy import (
     COLUMNS,
@@ -44,7 +45,7 @@ def test_shenzhen_has_12_basic_and_8_quality() -> None:
     assert {c.code for c in tax.in_group("quality")} == SHENZHEN_QUALITY
     assert {c.code for c in tax.in_group("facility")} == {
         "elderly_canteen", "childcare_0_3", "parcel_locker", "wet_market", "ev_charging",
-        "parking",
+        "parking", "vending_machine",
     }  # fmt: skip
     assert tax.by_code["pharmacy"].name_zh == "药店"
     assert tax.by_code["fresh_grocery"].name_zh == "生鲜超市（菜店）"
@@ -65,8 +66,14 @@ def test_profiles_follow_the_research_table(profile: str) -> None:
     with REFERENCE.open(encoding="utf-8") as fh:
         reference = {row["code"]: row for row in csv.DictReader(fh)}
     tax = load_taxonomy(profile)
-    assert set(tax.codes) == set(reference)
+    # lifecircle's own additions say so, and are facilities (never counted)
+    own = {c.code for c in tax.categories if c.source_note.startswith("lifecircle:")}
+    assert own == {"vending_machine"}
+    assert all(tax.by_code[code].group == "facility" for code in own)
+    assert set(tax.codes) - own == set(reference)
     for cat in tax.categories:
+        if cat.code in own:
+            continue
         ref = reference[cat.code]
         assert (cat.name_zh, cat.name_en, cat.confidence) == (
             ref["name_zh"],
@@ -235,3 +242,20 @@ def test_invalid_files_name_file_line_and_problem(name: str, expected: list[str]
     for problem, fragment in zip(sorted(err.problems), sorted(expected), strict=True):
         assert problem.startswith(f"{path}: {fragment}")
         assert fragment in str(err)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_vending_machines_sell_goods(profile: str) -> None:
+    tax = load_taxonomy(profile)
+    machine = {"amenity": "vending_machine"}
+    assert [m.code for m in classify_osm(machine | {"vending": "drinks;snacks"}, tax)] == [
+        "vending_machine"
+    ]
+    for tickets in ("parking_tickets", "public_transport_tickets", "stamps", None):
+        tags = machine if tickets is None else machine | {"vending": tickets}
+        assert classify_osm(tags, tax) == [], tickets
+    parcels = [m.code for m in classify_osm(machine | {"vending": "parcel_pickup"}, tax)]
+    assert parcels == ["parcel_locker"]
+    assert [m.code for m in classify_amap(["060000"], "友宝自动售货机", tax)] == ["vending_machine"]
+    assert classify_amap(["060000"], "某某商行", tax) == []
+    assert tax.by_code["vending_machine"].group == "facility"

@@ -44,6 +44,7 @@ TABLES = {
     "auth_attempts",
     "place_owners",
     "jobs",
+    "place_removals",
 }
 
 

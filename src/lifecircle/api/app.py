@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from lifecircle import __version__
 from lifecircle.api.errors import install_error_handlers
-from lifecircle.api.routers import auth, cities, health, jobs, users
+from lifecircle.api.routers import auth, cities, health, jobs, residents, users
 from lifecircle.config import Settings, get_settings, production_problems
 from lifecircle.errors import AuthenticationError, ValidationError
 from lifecircle.services.accounts import account_for_token
@@ -33,7 +33,14 @@ API_PREFIX = "/api/v1"
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 DOCS_URL = "/docs"
 
-ROUTERS = (health.router, auth.router, users.router, cities.router, jobs.router)
+ROUTERS = (
+    health.router,
+    auth.router,
+    users.router,
+    cities.router,
+    residents.router,
+    jobs.router,
+)
 """Every router of the API, included under :data:`API_PREFIX` in this order."""
 
 logger = logging.getLogger("lifecircle.api")

@@ -72,7 +72,11 @@ def problem_response(
 ) -> JSONResponse:
     """A JSON answer with a :class:`Problem` body."""
     body = Problem(status=status, title=HTTPStatus(status).phrase, detail=detail, errors=[*errors])
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+    content = body.model_dump(mode="json")
+    for error in content["errors"]:  # figures only where a problem has them
+        if error.get("context") is None:
+            error.pop("context", None)
+    return JSONResponse(content, status_code=status, headers=headers)
 
 
 def _field(loc: Sequence[Any]) -> str:
@@ -106,9 +110,21 @@ async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.detail, list):  # FastAPI-style details a router raised: loc, msg, ctx
+        errors = [
+            FieldProblem(
+                field=_field(item.get("loc", ())) or None,
+                problem=str(item.get("msg", "")),
+                context=item.get("ctx"),
+            )
+            for item in exc.detail
+            if isinstance(item, dict)
+        ]
+        detail = "; ".join(e.problem for e in errors) or HTTPStatus(exc.status_code).phrase
+        return problem_response(exc.status_code, detail, errors, dict(exc.headers or {}))
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    # our code raises errors of ours, never HTTPException: a 400 is FastAPI failing to
-    # read the body (not UTF-8, not JSON), a 404/405 an unknown route or method
+    # a 400 is FastAPI failing to read the body (not UTF-8, not JSON), a 404/405 an
+    # unknown route or method; the residents' and jobs' routers raise 404s and 409s too
     errors = [FieldProblem(field="body", problem=detail)] if exc.status_code == 400 else []
     return problem_response(exc.status_code, detail, errors, dict(exc.headers or {}))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Double,
@@ -141,7 +142,12 @@ class Base(DeclarativeBase):
 
 
 class City(Base):
-    """A city: the scope of every other row."""
+    """A city: the scope of every other row.
+
+    ``places_version`` counts the transactions that wrote the city's places (rows,
+    categories, merges): a process holding the places in memory compares it with the
+    number it loaded and fetches only what changed (see :mod:`lifecircle.store.versions`).
+    """
 
     __tablename__ = "cities"
 
@@ -150,6 +156,7 @@ class City(Base):
     taxonomy: Mapped[str] = mapped_column(String(CODE_LENGTH))
     network_path: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    places_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"City(id={self.id!r}, name={self.name!r})"
@@ -186,12 +193,17 @@ class ImportRun(Base):
 
 
 class Place(Base):
-    """A shop or service, possibly known to several sources (see :class:`PlaceSource`)."""
+    """A shop or service, possibly known to several sources (see :class:`PlaceSource`).
+
+    ``version`` is the city's ``places_version`` of the transaction that last wrote the
+    place or its categories.
+    """
 
     __tablename__ = "places"
     __table_args__ = (
         UniqueConstraint("city_id", "uid"),
         Index(None, "city_id", "lon", "lat"),
+        Index(None, "city_id", "version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -208,6 +220,7 @@ class Place(Base):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     sources: Mapped[list[PlaceSource]] = relationship(
         back_populates="place", cascade="all, delete-orphan", passive_deletes=True
@@ -218,6 +231,21 @@ class Place(Base):
 
     def __repr__(self) -> str:
         return f"Place(id={self.id!r}, uid={self.uid!r}, name={self.name!r})"
+
+
+class PlaceRemoval(Base):
+    """A place deleted (merged into another), at the city's ``places_version`` of then.
+
+    What a process holding the places in memory drops when it catches up.
+    """
+
+    __tablename__ = "place_removals"
+    __table_args__ = (Index(None, "city_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    place_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class PlaceSource(Base):

@@ -28,6 +28,7 @@ from lifecircle.store.models import (
     PlaceSource,
 )
 from lifecircle.store.rows import PlaceRemoval, PlaceUpsert
+from lifecircle.store.versions import bump_places_version, record_removals, touch_places
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -126,12 +127,15 @@ def upsert_places(
 
     Notes
     -----
-    Known ids are looked up in batches, updates are executemany ``UPDATE`` by primary
-    key, and inserts executemany ``INSERT`` (``COPY`` on PostgreSQL): no ORM object is
-    built per row. Objects already loaded in ``session`` are not refreshed.
+    The city's places version goes up by one and every row written carries it (see
+    :mod:`lifecircle.store.versions`). Known ids are looked up in batches, updates are
+    executemany ``UPDATE`` by primary key, and inserts executemany ``INSERT`` (``COPY`` on
+    PostgreSQL): no ORM object is built per row. Objects already loaded in ``session``
+    are not refreshed.
 
     """
     _check_rows(source, rows)
+    version = bump_places_version(session, city_id=city_id)
     place_ids = place_ids_by_source(
         session, city_id=city_id, source=source, source_ids=(r["source_id"] for r in rows)
     )
@@ -143,7 +147,10 @@ def upsert_places(
             new_rows.append(row)
         else:
             given = cast("Mapping[str, Any]", row)
-            updates.append({"id": place_id} | {k: given[k] for k in ATTRIBUTES if k in given})
+            updates.append(
+                {"id": place_id, "version": version}
+                | {k: given[k] for k in ATTRIBUTES if k in given}
+            )
     update_rows(session, PLACES, updates)
     if new_rows:
         uids = [row.get("uid") or f"{source}:{row['source_id']}" for row in new_rows]
@@ -156,7 +163,12 @@ def upsert_places(
             PLACES,
             [
                 {k: cast("Mapping[str, Any]", row).get(k) for k in ATTRIBUTES}
-                | {"city_id": city_id, "uid": uid, "import_run_id": import_run_id}
+                | {
+                    "city_id": city_id,
+                    "uid": uid,
+                    "import_run_id": import_run_id,
+                    "version": version,
+                }
                 for row, uid in zip(new_rows, uids, strict=True)
             ],
         )
@@ -253,6 +265,11 @@ def remove_absent_places(
         session.execute(
             delete(Place).where(Place.id.in_(part)).execution_options(synchronize_session=False)
         )
+    # processes holding the places catch up: changed categories, and the places deleted
+    touch_places(session, place_ids=dropped)
+    if orphans:
+        version = bump_places_version(session, city_id=city_id)
+        record_removals(session, city_id=city_id, place_ids=orphans, version=version)
     return PlaceRemoval(
         removed=len(gone),
         deleted=len(orphans),
@@ -293,6 +310,7 @@ def replace_place_categories(
 
     """
     place_ids = list(categories)
+    touch_places(session, place_ids=place_ids)
     for part in chunks(place_ids, IN_CHUNK):
         query = delete(PlaceCategory).where(PlaceCategory.place_id.in_(part))
         if source is not None:
@@ -389,6 +407,9 @@ def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
             setattr(keep, attribute, getattr(drop, attribute))
     if keep.opening_hours_weekly is None:
         keep.opening_hours_weekly = drop.opening_hours_weekly
+    version = bump_places_version(session, city_id=keep.city_id)
+    keep.version = version
+    record_removals(session, city_id=keep.city_id, place_ids=[drop_id], version=version)
     session.flush()
     session.execute(
         update(PlaceSource)

@@ -182,3 +182,44 @@ def get_plan(
             else f"city {city!r} has no plan yet: run `lifecircle plan`"
         )
     return dict(plan.document)
+
+
+@dataclass(frozen=True)
+class StoredCommunity:
+    """One community's record in an assessment run, with what the run says about it."""
+
+    run_id: int
+    created_at: datetime
+    parameters: dict[str, Any]
+    categories: list[dict[str, Any]]
+    record: dict[str, Any]
+
+
+def latest_assessment_community(
+    session: Session, *, city_id: int, city: str, code: str
+) -> StoredCommunity:
+    """A community's record in the city's latest assessment run (one row, not the document).
+
+    Raises
+    ------
+    NotFoundError
+        If the city has no run yet, or its latest run has no community ``code``.
+
+    """
+    run = _pick(session, AssessmentRun, city_id=city_id, run_id=None)
+    if run is None:
+        raise NotFoundError(f"city {city!r} has no assessment run yet: run `lifecircle assess`")
+    record = session.scalar(
+        select(AssessmentCommunity.record).where(
+            AssessmentCommunity.run_id == run.id, AssessmentCommunity.code == code
+        )
+    )
+    if record is None:
+        raise NotFoundError(f"city {city!r} has no community {code!r} in assessment run {run.id}")
+    return StoredCommunity(
+        run_id=run.id,
+        created_at=run.created_at,
+        parameters=dict(run.parameters),
+        categories=list(run.categories),
+        record=dict(record),
+    )

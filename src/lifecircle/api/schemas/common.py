@@ -61,6 +61,10 @@ class FieldProblem(BaseModel):
 
     field: str | None = Field(examples=["body.username", "query.area", "path.city"])
     problem: str
+    context: dict[str, float | int | str] | None = Field(
+        default=None,
+        description="Figures of the problem, e.g. `distance_m` from a point to the nearest street.",
+    )
 
 
 class Problem(BaseModel):

@@ -347,3 +347,97 @@ def is_open_24h(intervals: Iterable[tuple[int, int, int]]) -> bool:
 def open_at(intervals: Iterable[tuple[int, int, int]], day: int, minute: int) -> bool:
     """Whether a place is open on ``day`` (0 = Monday) at ``minute`` after midnight."""
     return any(d == day and start <= minute < end for d, start, end in intervals)
+
+
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+
+
+@dataclass(frozen=True)
+class OpenState:
+    """Whether a place is open at a moment of the week, and when that changes.
+
+    Attributes
+    ----------
+    open_now
+        Open at the moment asked about.
+    opens_in_min
+        Minutes until it next opens (``None`` when open now, or never open).
+    closes_in_min
+        Minutes until it closes (``None`` when closed now, or open all week).
+
+    """
+
+    open_now: bool
+    opens_in_min: int | None
+    closes_in_min: int | None
+
+
+def week_spans(intervals: Iterable[tuple[int, int, int]]) -> tuple[tuple[int, int], ...]:
+    """Intervals as ``(start, end)`` minutes of the week, merged across midnights.
+
+    A span running from Sunday night into Monday morning ends past the week's 10,080
+    minutes. What :func:`open_state` reads; worth keeping for a place asked about often.
+    """
+    spans: list[tuple[int, int]] = []
+    for day, start, end in normalize_intervals(intervals):
+        begin = day * MINUTES_PER_DAY + start
+        if spans and spans[-1][1] == begin:
+            spans[-1] = (spans[-1][0], day * MINUTES_PER_DAY + end)
+        else:
+            spans.append((begin, day * MINUTES_PER_DAY + end))
+    if len(spans) > 1 and spans[0][0] == 0 and spans[-1][1] == MINUTES_PER_WEEK:
+        # Sunday night runs into Monday morning: one span across the week's end
+        first = spans.pop(0)
+        spans[-1] = (spans[-1][0], MINUTES_PER_WEEK + first[1])
+    return tuple(spans)
+
+
+def open_state(
+    intervals: Iterable[tuple[int, int, int]],
+    day: int,
+    minute: int,
+    *,
+    spans: tuple[tuple[int, int], ...] | None = None,
+) -> OpenState:
+    """Open or closed on ``day`` (0 = Monday) at ``minute`` after midnight, and until when.
+
+    A night that spills past midnight (``Fr 22:00-02:00``, stored as Friday until 24:00
+    and Saturday from 0:00) is one opening: at Friday 23:00 the place closes in 180
+    minutes, and at Saturday 01:00 it is open, not "opening at 0:00".
+
+    Parameters
+    ----------
+    intervals
+        Weekly intervals ``(day, start_minute, end_minute)``.
+    day, minute
+        The moment, local time of the place: weekday 0-6 and minute 0-1439.
+    spans
+        :func:`week_spans` of ``intervals``, when already known (``intervals`` is then
+        not read).
+
+    Returns
+    -------
+    OpenState
+
+    >>> s = open_state([(4, 22 * 60, 1440), (5, 0, 120)], 4, 23 * 60)
+    >>> (s.open_now, s.closes_in_min)
+    (True, 180)
+    >>> open_state([(0, 480, 1080)], 6, 1200).opens_in_min  # Sunday 20:00 to Monday 08:00
+    720
+
+    """
+    if not (0 <= day <= 6 and 0 <= minute < MINUTES_PER_DAY):
+        raise ValidationError(f"moment day {day}, minute {minute}: need day 0-6, minute 0-1439")
+    if spans is None:
+        spans = week_spans(intervals)
+    if spans == ((0, MINUTES_PER_WEEK),):
+        return OpenState(open_now=True, opens_in_min=None, closes_in_min=None)
+    now = day * MINUTES_PER_DAY + minute
+    opens: int | None = None
+    for start, end in spans:
+        for shift in (0, MINUTES_PER_WEEK):  # a span across the week's end, seen a week later
+            if start <= now + shift < end:
+                return OpenState(open_now=True, opens_in_min=None, closes_in_min=end - now - shift)
+        wait = (start - now) % MINUTES_PER_WEEK
+        opens = wait if opens is None else min(opens, wait)
+    return OpenState(open_now=False, opens_in_min=opens, closes_in_min=None)

@@ -1,0 +1,1 @@
+"""Residents' search: nearby places, walking routes, isochrones and community cards."""
