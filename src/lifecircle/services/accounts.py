@@ -285,6 +285,35 @@ def issue_token(*, engine: Engine, settings: Settings, user_id: int) -> IssuedTo
         return IssuedToken(token, expires_at, Account.from_user(user))
 
 
+def _login_attempt(
+    engine: Engine, settings: Settings, name: str, client: str
+) -> tuple[str, list[int]]:
+    """Count a login attempt against the account's and the address's limits.
+
+    Returns the account's limit key (reset on success) and the attempt's rows.
+
+    Raises
+    ------
+    RateLimitedError
+        If either failed too often within the window.
+
+    """
+    account_key = _account_key(settings, name)
+    attempt = begin_attempt(
+        engine=engine,
+        limits=[
+            Limit(account_key, settings.login_max_failures_per_account),
+            Limit(
+                security.pseudonym(settings.secret_key, "login-address", client),
+                settings.login_max_failures_per_address,
+            ),
+        ],
+        window_s=settings.login_window_seconds,
+        now=utc_now(),
+    )
+    return account_key, attempt
+
+
 def login(
     *, engine: Engine, settings: Settings, username: str, password: str, client: str
 ) -> IssuedToken:
@@ -313,19 +342,7 @@ def login(
 
     """
     name = security.normal_username(username)
-    account_key = _account_key(settings, name)
-    attempt = begin_attempt(
-        engine=engine,
-        limits=[
-            Limit(account_key, settings.login_max_failures_per_account),
-            Limit(
-                security.pseudonym(settings.secret_key, "login-address", client),
-                settings.login_max_failures_per_address,
-            ),
-        ],
-        window_s=settings.login_window_seconds,
-        now=utc_now(),
-    )
+    account_key, attempt = _login_attempt(engine, settings, name, client)
     with session_scope(engine) as session:
         user = store.find_user(session, username=name)
         user_id, stored = (None, "") if user is None else (user.id, user.password_hash)
@@ -384,19 +401,7 @@ def change_password(
     security.checked_password(new, field="new_password")
     with session_scope(engine) as session:
         name = store.get_user(session, user_id=user_id).username
-    account_key = _account_key(settings, name)
-    attempt = begin_attempt(
-        engine=engine,
-        limits=[
-            Limit(account_key, settings.login_max_failures_per_account),
-            Limit(
-                security.pseudonym(settings.secret_key, "login-address", client),
-                settings.login_max_failures_per_address,
-            ),
-        ],
-        window_s=settings.login_window_seconds,
-        now=utc_now(),
-    )
+    account_key, attempt = _login_attempt(engine, settings, name, client)
     with session_scope(engine) as session:
         user = store.get_user(session, user_id=user_id)
         if not security.verify_password(current, user.password_hash):
