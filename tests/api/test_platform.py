@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pydantic
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from lifecircle.api.app import create_app
+from lifecircle.api.docs import install_docs
 from lifecircle.config import DEV_SECRET_KEY, Settings, production_problems
 from lifecircle.errors import DataError, ValidationError
 from lifecircle.store.db import make_engine
@@ -97,7 +101,30 @@ def test_documents_are_served(client: TestClient) -> None:
     assert document["info"]["title"] == "lifecircle"
     assert all(path.startswith(API) for path in document["paths"])
     assert "OAuth2PasswordBearer" in document["components"]["securitySchemes"]
-    assert "swagger" in client.get("/docs").text.lower()
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "swagger" in page.text.lower()
+
+
+def test_the_docs_page_loads_nothing_from_a_cdn(client: TestClient) -> None:
+    """Swagger UI comes from npm's swagger-ui-dist, served by the app (no jsdelivr)."""
+    page = client.get("/docs").text
+    scripts = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert scripts, page
+    assert all(s.startswith("/docs/assets/") for s in scripts), scripts
+    for asset in scripts:
+        answer = client.get(asset)
+        assert answer.status_code == 200, asset
+        assert len(answer.content) > 0
+
+
+def test_without_swagger_ui_the_docs_page_says_how_to_get_it(tmp_path: Path) -> None:
+    app = FastAPI(docs_url=None)
+    assert install_docs(app, openapi_url="/x.json", title="t", assets_dir=tmp_path) is False
+    with TestClient(app) as client:
+        page = client.get("/docs")
+    assert page.status_code == 503
+    assert "npm ci" in page.text
 
 
 def test_health(client: TestClient) -> None:

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from lifecircle import __version__
+from lifecircle.api.docs import install_docs
 from lifecircle.api.errors import install_error_handlers
 from lifecircle.api.routers import auth, cities, health, jobs, residents, users
 from lifecircle.config import Settings, get_settings, production_problems
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/v1"
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
-DOCS_URL = "/docs"
 
 ROUTERS = (
     health.router,
@@ -102,13 +102,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         debug=settings.debug,
         openapi_url=OPENAPI_URL,
-        docs_url=DOCS_URL,
+        docs_url=None,  # served from npm, not a CDN: api/docs.py
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.authenticate = authenticate
     install_error_handlers(app, debug=settings.debug)
+    install_docs(
+        app, openapi_url=OPENAPI_URL, title="lifecircle API", assets_dir=settings.assets_dir
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lifecircle.errors import DataError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 ASSETS_ENV = "LIFECIRCLE_ASSETS_DIR"
 """Environment variable naming the ``node_modules`` folder to read the libraries from."""
@@ -55,6 +59,17 @@ def _candidates(assets_dir: Path | None) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def node_modules_with(files: Sequence[str | Path], assets_dir: Path | None = None) -> Path | None:
+    """The first ``node_modules`` folder holding all ``files``, or ``None``.
+
+    Folders are looked up as :func:`load_assets` says.
+    """
+    for folder in _candidates(assets_dir):
+        if all((folder / f).is_file() for f in files):
+            return folder
+    return None
+
+
 def load_assets(assets_dir: Path | None = None) -> Assets:
     """Read Leaflet and ECharts from the first ``node_modules`` folder that has all three files.
 
@@ -79,15 +94,13 @@ def load_assets(assets_dir: Path | None = None) -> Assets:
 
     """
     looked = _candidates(assets_dir)
-    for folder in looked:
-        if all((folder / f).is_file() for f in _FILES):
-            try:
-                texts = [(folder / f).read_text(encoding="utf-8") for f in _FILES]
-            except (OSError, UnicodeDecodeError) as exc:
-                raise DataError(f"{folder}: cannot read the report libraries: {exc}") from exc
-            return Assets(
-                leaflet_js=texts[0], leaflet_css=texts[1], echarts_js=texts[2], source=folder
-            )
+    folder = node_modules_with(_FILES, assets_dir)
+    if folder is not None:
+        try:
+            texts = [(folder / f).read_text(encoding="utf-8") for f in _FILES]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(f"{folder}: cannot read the report libraries: {exc}") from exc
+        return Assets(leaflet_js=texts[0], leaflet_css=texts[1], echarts_js=texts[2], source=folder)
     where = ", ".join(str(f) for f in looked)
     raise DataError(
         "the report needs Leaflet and ECharts from npm "
