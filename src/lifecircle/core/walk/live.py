@@ -32,8 +32,7 @@ import numba as nb
 import numpy as np
 import shapely
 
-from lifecircle.core.walk import kernels
-from lifecircle.core.walk.access import bucket_inv_width
+from lifecircle.core.walk.access import Router
 from lifecircle.core.walk.reach import ISOCHRONE_BUFFER_M, isochrone_polygon
 from lifecircle.core.walk.snap import Snapped
 from lifecircle.errors import ValidationError
@@ -307,28 +306,48 @@ def _collect(
 class Searcher:
     """Scratch memory for repeated queries on one network; not thread-safe.
 
-    Each search costs time in proportion to what it reaches: generation stamps replace
-    clearing node- and slot-sized arrays between queries.
+    The bounded searches are a :class:`~lifecircle.core.walk.access.Router`'s (its scratch,
+    generations and kernel); this adds the slot stamps that collect places without
+    clearing slot-sized arrays between queries.
     """
 
     def __init__(self, net: WalkNetwork) -> None:
         self.net = net
-        n = net.n_nodes
-        self.dist = np.empty(n, dtype=np.float64)
-        self.stamp = np.zeros(n, dtype=np.int32)
-        self.pred = np.empty(n, dtype=np.int32)
-        self.reached = np.empty(n, dtype=np.int32)
-        pool = int(net.indices.size + 18)
-        self.e_node = np.empty(pool, dtype=np.int32)
-        self.e_dist = np.empty(pool, dtype=np.float64)
-        self.e_next = np.empty(pool, dtype=np.int32)
-        self.head = np.empty(1, dtype=np.int32)
+        self.router = Router(net)
         self.slot_stamp = np.zeros(0, dtype=np.int32)
         self.best = np.empty(0, dtype=np.float64)
         self.out_slot = np.empty(0, dtype=np.int32)
-        self.gen = 0
-        self.n_reached = 0
         self._origin: tuple[int, float, float] = (-1, 0.0, 0.0)
+
+    @property
+    def dist(self) -> NDArray[np.float64]:
+        """Metres of each node reached by the last search (valid where ``stamp == gen``)."""
+        return self.router.dist
+
+    @property
+    def stamp(self) -> NDArray[np.int32]:
+        """Generation that last reached each node."""
+        return self.router.stamp
+
+    @property
+    def pred(self) -> NDArray[np.int32]:
+        """Predecessor of each reached node (``-1`` at a seed)."""
+        return self.router.pred
+
+    @property
+    def reached(self) -> NDArray[np.int32]:
+        """Nodes reached by the last search (the first ``n_reached``)."""
+        return self.router.reached
+
+    @property
+    def gen(self) -> int:
+        """The last search's generation."""
+        return self.router.gen
+
+    @property
+    def n_reached(self) -> int:
+        """How many nodes the last search reached."""
+        return self.router.n_reached
 
     def _seeds(self, origin: Snapped) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
         if len(origin) != 1 or not bool(origin.ok[0]):
@@ -346,35 +365,11 @@ class Searcher:
         if not (np.isfinite(limit_m) and limit_m >= 0):
             raise ValidationError("the walking limit must be finite, non-negative metres")
         seeds, seed_dist = self._seeds(origin)
-        inv = bucket_inv_width(self.net, limit_m)
-        buckets = int(limit_m * inv) + 1
-        if self.head.size < buckets:
-            self.head = np.empty(buckets, dtype=np.int32)
-        self.gen += 1
-        if self.gen == np.iinfo(np.int32).max:  # pragma: no cover - after 2**31 searches
-            self.stamp[:] = 0
+        before = self.router.gen
+        found = self.router.search(seeds, seed_dist, float(limit_m))
+        if self.router.gen <= before:  # pragma: no cover - generations wrapped (2**31 searches)
             self.slot_stamp[:] = 0
-            self.gen = 1
-        self.n_reached = kernels.search_from(
-            self.net.indptr,
-            self.net.indices,
-            self.net.weights,
-            seeds,
-            seed_dist,
-            float(limit_m),
-            inv,
-            self.dist,
-            self.stamp,
-            self.gen,
-            self.pred,
-            self.head,
-            self.e_node,
-            self.e_dist,
-            self.e_next,
-            self.reached,
-        )
-        nodes = self.reached[: self.n_reached]
-        return nodes, self.dist[nodes]
+        return found
 
     def near(
         self, index: PlaceIndex, origin: Snapped, limit_m: float
