@@ -42,7 +42,9 @@ def test_tiny_load_prints_the_table_without_errors(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-3000:]
     lines = proc.stdout.splitlines()
-    header = _cells(next(x for x in lines if x.startswith("| city |")))
+    at = next(i for i, x in enumerate(lines) if x.startswith("| city |"))
+    header = _cells(lines[at])
+    assert len(_cells(lines[at + 1])) == len(header)
     row = dict(
         zip(
             header,
