@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/api_bench.py [--quick | --tiny] [--clients 50] [--seconds 60]
                                    [--workers 2] [--client httpx|raw] [--client-procs 1]
-                                   [--no-demo]
+                                   [--rate R] [--no-demo]
                                    [--pbf data/Helsinki.osm.pbf] [--seed 42]
                                    [--build-dir benchmarks/_build/api]
 
@@ -265,6 +265,17 @@ async def warm(
     return slowest
 
 
+async def pace(due: float) -> float:
+    """Wait for a request's scheduled moment (wall clock); its start on the perf clock.
+
+    A request sent late (the server was slow to answer the loop's previous one) is timed
+    from when it was due, so a slow phase is not hidden by the generator's own waiting
+    (no coordinated omission).
+    """
+    await asyncio.sleep(max(0.0, due - time.time()))
+    return time.perf_counter() - max(0.0, time.time() - due)
+
+
 async def _load(
     url: str,
     pts: list[tuple[float, float]],
@@ -273,6 +284,7 @@ async def _load(
     start_at: float,
     end_at: float,
     seed: int,
+    gap: float,
 ) -> tuple[list[float], Counter[str], float]:
     ms: list[float] = []
     errors: Counter[str] = Counter()
@@ -281,9 +293,11 @@ async def _load(
 
         async def loop(k: int) -> None:
             rng = np.random.default_rng([seed, k])
+            due = start_at + k * gap / clients
             while time.time() < end_at:
+                t0 = await pace(due) if gap else time.perf_counter()
+                due += gap
                 params = ask(pts, cats, rng)
-                t0 = time.perf_counter()
                 try:
                     r = await client.get(url, params=params)
                     code = str(r.status_code)
@@ -308,6 +322,7 @@ async def _load_raw(
     start_at: float,
     end_at: float,
     seed: int,
+    gap: float,
 ) -> tuple[list[float], Counter[str], float]:
     """As :func:`_load` with a minimal HTTP/1.1 keep-alive client on asyncio streams.
 
@@ -324,11 +339,13 @@ async def _load_raw(
     async def loop(k: int) -> None:
         rng = np.random.default_rng([seed, k])
         reader, writer = await asyncio.open_connection(host, port)
+        due = start_at + k * gap / clients
         try:
             while time.time() < end_at:
+                t0 = await pace(due) if gap else time.perf_counter()
+                due += gap
                 query = urlencode(ask(pts, cats, rng))
                 request = f"GET {path}?{query} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n"
-                t0 = time.perf_counter()
                 try:
                     writer.write(request.encode())
                     head = await reader.readuntil(b"\r\n\r\n")
@@ -364,11 +381,12 @@ def load_proc(
     start_at: float,
     end_at: float,
     seed: int,
+    gap: float,
     raw: bool,
 ) -> tuple[list[float], Counter[str], float]:
     """One load-generator process: ``clients`` loops on one event loop (httpx or raw)."""
     drive = _load_raw if raw else _load
-    return asyncio.run(drive(url, pts, cats, clients, start_at, end_at, seed))
+    return asyncio.run(drive(url, pts, cats, clients, start_at, end_at, seed, gap))
 
 
 def run_load(
@@ -380,13 +398,25 @@ def run_load(
     start_at = time.time() + START_DELAY_S
     end_at = start_at + args.seconds
     raw = args.client == "raw"
+    gap = args.clients / args.rate if args.rate else 0.0
     if procs == 1:
-        parts = [load_proc(url, pts, cats, shares[0], start_at, end_at, args.seed, raw)]
+        parts = [load_proc(url, pts, cats, shares[0], start_at, end_at, args.seed, gap, raw)]
     else:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(procs, mp_context=ctx) as pool:
             futures = [
-                pool.submit(load_proc, url, pts, cats, n, start_at, end_at, args.seed + i, raw)
+                pool.submit(
+                    load_proc,
+                    url,
+                    pts,
+                    cats,
+                    n,
+                    start_at,
+                    end_at,
+                    args.seed + i,
+                    gap,
+                    raw,
+                )
                 for i, n in enumerate(shares)
             ]
             parts = [f.result() for f in futures]
@@ -441,6 +471,7 @@ def bench_city(city: City, label: str, args: argparse.Namespace) -> tuple[list[s
     errs = ", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) or "0"
     row = (
         f"| {label} | {args.workers} | {args.clients} | {args.client} x {args.client_procs} "
+        f"| {f'{args.rate:,.0f}' if args.rate else 'max'} "
         f"| {window:.0f} "
         f"| {n:,} | {n / window:,.0f} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {ms.max():.1f} "
         f"| {errs} | {server_cpu / window:.0%} | {client_cpu / window:.0%} |"
@@ -450,10 +481,10 @@ def bench_city(city: City, label: str, args: argparse.Namespace) -> tuple[list[s
 
 HEADER = [
     (
-        "| city | workers | clients | client x procs | seconds | requests | req/s | p50 ms "
-        "| p95 ms | p99 ms | max ms | errors | server CPU | client CPU |"
+        "| city | workers | clients | client x procs | offered req/s | seconds | requests "
+        "| req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU | client CPU |"
     ),
-    "| --- | ---: | ---: | --- " + "| ---: " * 7 + "| --- | ---: | ---: |",
+    "| --- | ---: | ---: | --- " + "| ---: " * 8 + "| --- | ---: | ---: |",
 ]
 
 
@@ -471,6 +502,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=("httpx", "raw"),
         default="httpx",
         help="httpx.AsyncClient, or a minimal keep-alive client on asyncio streams",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="requests per second offered, spread over the clients (default: as fast as "
+        "answered, each client sending its next request when the last is answered)",
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-demo", action="store_true", help="skip the demo city")
