@@ -59,8 +59,9 @@ def test_tiny_load_prints_the_table_without_errors(tmp_path: Path) -> None:
     assert row["errors"] == "0"
     notes = next(x for x in lines if x.startswith("- SYNTHETIC tiny:"))
     assert "all 2 worker(s) warm" in notes
-    first = re.search(r"slowest warm-up answer: ([^)]*)\)", notes)
+    first = re.search(r"slowest warm-up answer: ([^;)]*);", notes)
     assert first is not None
     assert len(first.group(1).split(", ")) == 2  # one first-request time per worker
+    assert "; 0 warm-up requests dropped" in notes
     assert "exit code 0" in notes
     assert (tmp_path / "synthetic-tiny-seed42" / "ready.json").is_file()
