@@ -73,11 +73,15 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install -q --group bench
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/assess_bench.py
+	$(BIN)/python benchmarks/nearby_bench.py
+	$(BIN)/python benchmarks/api_bench.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m pip install -q --group bench
 	$(BIN)/python benchmarks/run.py --quick
 	$(BIN)/python benchmarks/assess_bench.py --quick
+	$(BIN)/python benchmarks/nearby_bench.py --quick
+	$(BIN)/python benchmarks/api_bench.py --quick
 
 clean:
 	rm -rf $(VENV) node_modules data $(OUT) test-output benchmarks/_build .pytest_cache \

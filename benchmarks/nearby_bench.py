@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
+    from lifecircle.core.walk.network import WalkNetwork
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PBF = (
     ROOT / "data" / "Helsinki.osm.pbf",
@@ -123,7 +125,11 @@ def store_demo(engine: Engine, folder: Path, pbf: Path) -> tuple[str, float]:
 
 def points(live: LiveIndex, name: str, n: int, seed: int) -> list[tuple[float, float]]:
     """Random points up to 40 m from random network nodes (where residents stand)."""
-    net = live.city(name).net
+    return points_near(live.city(name).net, n, seed)
+
+
+def points_near(net: WalkNetwork, n: int, seed: int) -> list[tuple[float, float]]:
+    """``n`` WGS-84 points, each a random node of ``net`` moved up to 40 m (seeded)."""
     rng = np.random.default_rng(seed)
     nodes = rng.integers(0, net.n_nodes, n)
     x, y = net.projected_xy()
