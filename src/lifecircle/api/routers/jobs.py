@@ -34,6 +34,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Reques
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 
+from lifecircle.api.deps import EngineDep, SettingsDep
 from lifecircle.api.schemas.common import problems
 from lifecircle.api.schemas.jobs import (
     FileLink,
@@ -59,9 +60,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from fastapi import FastAPI
-    from sqlalchemy.engine import Engine
 
-    from lifecircle.config import Settings
 
 router = APIRouter(tags=["jobs"])
 
@@ -151,16 +150,6 @@ def city_official(request: Request, city: CityPath, user_id: CurrentOfficial) ->
 CityOfficial = Annotated[int, Depends(city_official)]
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 _RUNNER_LOCK = threading.Lock()
 
 
@@ -201,9 +190,11 @@ def _answers() -> Iterator[None]:
         raise RequestValidationError([error]) from exc
 
 
-def _official_job(request: Request, job_id: JobIdPath, _user: CurrentOfficial) -> JobInfo:
+def _official_job(
+    request: Request, engine: EngineDep, job_id: JobIdPath, _user: CurrentOfficial
+) -> JobInfo:
     with _answers():
-        job = job_service.get_job(engine=_engine(request), job_id=job_id)
+        job = job_service.get_job(engine=engine, job_id=job_id)
     check_city_scope(request, job.city)
     return job
 
@@ -248,6 +239,7 @@ def _public(request: Request, job: JobInfo) -> JobPublic:
 )
 def create_job(
     request: Request,
+    engine: EngineDep,
     response: Response,
     city: CityPath,
     body: Annotated[JobCreate, Body()],
@@ -260,7 +252,7 @@ def create_job(
     """
     with _answers():
         job = job_service.start_job(
-            engine=_engine(request),
+            engine=engine,
             runner=open_jobs(request.app),
             city=city,
             kind=body.kind,
@@ -274,6 +266,7 @@ def create_job(
 @router.get("/cities/{city}/jobs", responses=_ERRORS)
 def list_jobs(
     request: Request,
+    engine: EngineDep,
     city: CityPath,
     _user: CityOfficial,
     status: Annotated[JobStatusName | None, Query(description="Only jobs of this status.")] = None,
@@ -281,9 +274,7 @@ def list_jobs(
 ) -> JobsPublic:
     """The city's jobs, newest first."""
     with _answers():
-        found = job_service.list_jobs(
-            engine=_engine(request), city=city, status=status, limit=limit
-        )
+        found = job_service.list_jobs(engine=engine, city=city, status=status, limit=limit)
     return JobsPublic(data=[_public(request, job) for job in found], count=len(found))
 
 
@@ -301,10 +292,12 @@ def read_job(request: Request, job: OfficialJob) -> JobPublic:
         **_conflict("It has ended already."),
     },
 )
-def cancel_job(request: Request, response: Response, job: OfficialJob) -> JobPublic:
+def cancel_job(
+    request: Request, engine: EngineDep, response: Response, job: OfficialJob
+) -> JobPublic:
     """Cancel a job: a queued one at once (200), a running one at its next step (202)."""
     with _answers():
-        cancelled = job_service.cancel_job(engine=_engine(request), job_id=job.id)
+        cancelled = job_service.cancel_job(engine=engine, job_id=job.id)
     if cancelled.status == JobStatus.RUNNING:
         response.status_code = 202
     return _public(request, cancelled)
@@ -314,10 +307,10 @@ def cancel_job(request: Request, response: Response, job: OfficialJob) -> JobPub
     "/jobs/{job_id}/result",  # noqa: FAST003 - OfficialJob reads {job_id}
     responses={**_ERRORS, **_conflict("It has not succeeded (yet).")},
 )
-def read_job_result(request: Request, job: OfficialJob) -> JobResultPublic:
+def read_job_result(request: Request, engine: EngineDep, job: OfficialJob) -> JobResultPublic:
     """What a job that succeeded stored: links to its run, plan and files."""
     with _answers():
-        done = job_service.finished_result(engine=_engine(request), job_id=job.id)
+        done = job_service.finished_result(engine=engine, job_id=job.id)
     result = done.result or {}
     run_id, plan_id = result.get("run_id"), result.get("plan_id")
     return JobResultPublic(
@@ -357,24 +350,24 @@ def read_job_result(request: Request, job: OfficialJob) -> JobResultPublic:
         200: {"description": "The file, with its media type.", "content": {"*/*": {}}},
     },
 )
-def download_job_file(request: Request, job: OfficialJob, name: FileNamePath) -> FileResponse:
+def download_job_file(
+    engine: EngineDep, settings: SettingsDep, job: OfficialJob, name: FileNamePath
+) -> FileResponse:
     """A file a report job wrote (HTML report, XLSX, GeoJSON, GeoPackage, CSV)."""
     with _answers():
-        found = job_service.job_file(
-            engine=_engine(request), settings=_settings(request), job_id=job.id, name=name
-        )
+        found = job_service.job_file(engine=engine, settings=settings, job_id=job.id, name=name)
     return FileResponse(found.path, media_type=found.media_type, filename=found.name)
 
 
 @router.get("/cities/{city}/runs/{run_id}", responses=_ERRORS)
-def read_run(request: Request, city: CityPath, run_id: RowIdPath, _user: CityOfficial) -> Any:
+def read_run(engine: EngineDep, city: CityPath, run_id: RowIdPath, _user: CityOfficial) -> Any:
     """A stored assessment run: the assessment document (docs/assessment.md)."""
     with _answers():
-        return stored_assessment(engine=_engine(request), name=city, run_id=run_id)
+        return stored_assessment(engine=engine, name=city, run_id=run_id)
 
 
 @router.get("/cities/{city}/plans/{plan_id}", responses=_ERRORS)
-def read_plan(request: Request, city: CityPath, plan_id: RowIdPath, _user: CityOfficial) -> Any:
+def read_plan(engine: EngineDep, city: CityPath, plan_id: RowIdPath, _user: CityOfficial) -> Any:
     """A stored plan: the plan document (docs/assessment.md, "Plan")."""
     with _answers():
-        return stored_plan(engine=_engine(request), name=city, plan_id=plan_id)
+        return stored_plan(engine=engine, name=city, plan_id=plan_id)

@@ -3,7 +3,7 @@
 Routes are relative: the application mounts this router under ``/api/v1``. Two things
 come from the application's state (``request.app.state``):
 
-* ``engine``: the SQLAlchemy engine of the stores, set by the application factory;
+* ``engine``: the SQLAlchemy engine of the stores (``EngineDep`` of :mod:`lifecircle.api.deps`);
 * ``live_index``: this process's :class:`~lifecircle.services.residents.index.LiveIndex`
   (each city's network and places held as arrays), created here on first use and kept
   for the life of the process.
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AwareDatetime
-from sqlalchemy.engine import Engine
 
+from lifecircle.api.deps import EngineDep
 from lifecircle.api.schemas.common import problems
 from lifecircle.api.schemas.residents import (
     CommunityCardPublic,
@@ -56,13 +56,7 @@ _LIVE_LOCK = threading.Lock()
 _FIELD = re.compile(r"([a-z_]+): ")
 
 
-def get_engine(request: Request) -> Engine:
-    """The stores' engine, set on the application's state by the application factory."""
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-def get_live_index(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> LiveIndex:
+def get_live_index(request: Request, engine: EngineDep) -> LiveIndex:
     """The live index of this process, created on first use (one per app and engine)."""
     state = request.app.state
     live: LiveIndex | None = getattr(state, "live_index", None)
@@ -75,7 +69,6 @@ def get_live_index(request: Request, engine: Annotated[Engine, Depends(get_engin
     return live
 
 
-EngineDep = Annotated[Engine, Depends(get_engine)]
 LiveDep = Annotated[LiveIndex, Depends(get_live_index)]
 CityPath = Annotated[str, Path(min_length=1, max_length=100, description="City name")]
 CrsQuery = Annotated[Crs, Query(description="Coordinate system of the point and the answer")]
