@@ -11,8 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -23,64 +22,28 @@ from lifecircle.store.cities import get_city
 from lifecircle.store.db import session_scope
 from lifecircle.store.jobs import add_job
 from lifecircle.store.models import AssessmentRun, JobKind
-from tests.api.world import CITY, FUTIAN, PASSWORD, ROLES, Principal, World, unique
+from tests.api import rules_platform
+from tests.api.world import CITY, FUTIAN, PASSWORD, World, unique
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from fastapi.testclient import TestClient
 
-CALLERS = ("anonymous", *ROLES)
-"""Column order: anonymous, resident, merchant, other_merchant, official_in, official_out, admin."""
-
-Request = tuple[str, dict[str, Any], Principal | None]
-"""A concrete path, extra ``client.request`` arguments, and who calls (``None``: anonymous)."""
-
-
-def _row(*statuses: int) -> dict[str, int]:
-    assert len(statuses) == len(CALLERS)
-    return dict(zip(CALLERS, statuses, strict=True))
-
-
-ALL = _row(200, 200, 200, 200, 200, 200, 200)
-SIGNED_IN = _row(401, 200, 200, 200, 200, 200, 200)
-ADMIN_ONLY = _row(401, 403, 403, 403, 403, 403, 403)
-
-
-def _admin(ok: int) -> dict[str, int]:
-    return ADMIN_ONLY | {"admin": ok}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Who may call a route: the request to send for each caller and the expected statuses."""
-
-    request: Callable[[World, str], Request]
-    expected: dict[str, int]
-
-
-def _as(world: World, caller: str) -> Principal | None:
-    return None if caller == "anonymous" else world.principals[caller]
-
-
-def _fresh_twin(world: World, caller: str) -> Principal | None:
-    """A new account of the caller's kind (for requests that delete or change it)."""
-    if caller == "anonymous":
-        return None
-    role, city, area = ROLES[caller]
-    return world.add_principal(caller, role, city, area)
-
-
-def _fresh_token(world: World, caller: str) -> Principal | None:
-    """The caller with a token of its own for this request (a logout ends it)."""
-    who = _as(world, caller)
-    if who is None:
-        return None
-    return Principal(who.account, who.password, world.token_for(who.account.id))
-
-
-def _simple(path: str, **kwargs: Any) -> Callable[[World, str], Request]:
-    return lambda world, caller: (path, kwargs, _as(world, caller))
+from tests.api.authz import (
+    ALL,
+    CALLERS,
+    MERCHANTS_ONLY,
+    SIGNED_IN,
+    Request,
+    Rule,
+)
+from tests.api.authz import admin as _admin
+from tests.api.authz import as_caller as _as
+from tests.api.authz import fresh_token as _fresh_token
+from tests.api.authz import fresh_twin as _fresh_twin
+from tests.api.authz import row as _row
+from tests.api.authz import simple as _simple
 
 
 def _login(world: World, caller: str) -> Request:
@@ -179,9 +142,8 @@ def _run_id(world: World) -> int:
 # the test city has no walking network: a search there is answered 422 (saying so) to everyone
 FREE_NO_NETWORK = dict.fromkeys(CALLERS, 422)
 
-MERCHANTS_ONLY = _row(401, 403, 200, 200, 403, 403, 403)
 
-MATRIX: dict[tuple[str, str], Rule] = {
+CORE_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(_simple("/health"), ALL),
     ("POST", "/auth/register"): Rule(_register, dict.fromkeys(CALLERS, 201)),
     ("POST", "/auth/login"): Rule(_login, SIGNED_IN),
@@ -271,6 +233,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
         _simple(f"/cities/{CITY}/plans/999999"), _admin(404)
     ),
 }
+
+FEATURE_RULES = (rules_platform.RULES,)
+"""Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
+
+MATRIX: dict[tuple[str, str], Rule] = dict(CORE_RULES)
+for _rules in FEATURE_RULES:
+    assert not set(_rules) & set(MATRIX), f"rules given twice: {set(_rules) & set(MATRIX)}"
+    MATRIX.update(_rules)
 
 
 def api_routes() -> set[tuple[str, str]]:

@@ -18,7 +18,7 @@ from lifecircle.store.migrate import (
     open_database,
     upgrade_database,
 )
-from lifecircle.store.models import Base
+from lifecircle.store.tables import metadata
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,6 +45,8 @@ TABLES = {
     "place_owners",
     "jobs",
     "place_removals",
+    "audit_log",
+    "notifications",
 }
 
 
@@ -60,7 +62,7 @@ def test_upgrade_from_empty_creates_every_table(empty_engine: Engine) -> None:
 def test_migrated_schema_matches_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, metadata)
     assert differences == []
 
 

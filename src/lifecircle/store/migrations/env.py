@@ -14,12 +14,12 @@ from alembic import context
 
 from lifecircle.config import get_settings
 from lifecircle.store.db import make_engine
-from lifecircle.store.models import Base
+from lifecircle.store.tables import metadata
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _run(connection: Connection) -> None:
