@@ -499,7 +499,12 @@ class AuthAttempt(Base):
 
 
 class PlaceOwner(Base):
-    """A merchant's ownership of a place: one owner per place."""
+    """A merchant's ownership of a place (one owner per place), a *shop* of the platform.
+
+    ``community_code`` is the community the place lies in, found when it was given
+    (migration 0008): the shop's changes, prices and batches are filed under it, for
+    the officials of that area.
+    """
 
     __tablename__ = "place_owners"
 
@@ -508,6 +513,7 @@ class PlaceOwner(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    community_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
 
 
 # --- background jobs (migration 0007) -----------------------------------------------------

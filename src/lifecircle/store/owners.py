@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lifecircle.errors import ConflictError, NotFoundError
@@ -54,6 +54,80 @@ def place_id_by_uid(session: Session, *, city_id: int, uid: str) -> int:
 def owner_of(session: Session, *, place_id: int) -> int | None:
     """The user id owning a place, or ``None``."""
     return session.scalar(select(PlaceOwner.user_id).where(PlaceOwner.place_id == place_id))
+
+
+@dataclass(frozen=True)
+class Shop:
+    """A place a merchant owns, as the merchants' features need it."""
+
+    place_id: int
+    city_id: int
+    uid: str
+    name: str | None
+    owner_id: int
+    community_code: str | None
+
+
+def require_owned(session: Session, *, place_id: int, user_id: int) -> Shop:
+    """The shop ``place_id`` if ``user_id`` owns it.
+
+    Raises
+    ------
+    NotFoundError
+        If the account owns no such place: whether the place exists, or whom it belongs
+        to, is not said (a merchant learns nothing of another's shop).
+
+    """
+    row = session.execute(
+        select(Place.id, Place.city_id, Place.uid, Place.name, PlaceOwner.community_code)
+        .join(PlaceOwner, PlaceOwner.place_id == Place.id)
+        .where(Place.id == place_id, PlaceOwner.user_id == user_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"you own no shop with id {place_id}", field="place_id")
+    return Shop(
+        place_id=row[0],
+        city_id=row[1],
+        uid=row[2],
+        name=row[3],
+        owner_id=user_id,
+        community_code=row[4],
+    )
+
+
+def shop_of(session: Session, *, place_id: int) -> Shop | None:
+    """The shop ``place_id`` with its owner, or ``None`` if nobody owns the place."""
+    row = session.execute(
+        select(
+            Place.id,
+            Place.city_id,
+            Place.uid,
+            Place.name,
+            PlaceOwner.user_id,
+            PlaceOwner.community_code,
+        )
+        .join(PlaceOwner, PlaceOwner.place_id == Place.id)
+        .where(Place.id == place_id)
+    ).first()
+    if row is None:
+        return None
+    return Shop(
+        place_id=row[0],
+        city_id=row[1],
+        uid=row[2],
+        name=row[3],
+        owner_id=row[4],
+        community_code=row[5],
+    )
+
+
+def set_community(session: Session, *, place_id: int, community_code: str | None) -> None:
+    """File an owned place under a community (when it is given or moved)."""
+    session.execute(
+        update(PlaceOwner)
+        .where(PlaceOwner.place_id == place_id)
+        .values(community_code=community_code)
+    )
 
 
 def set_owner(session: Session, *, place_id: int, user_id: int) -> None:

@@ -1,8 +1,9 @@
-"""The platform's audit log and in-app notifications.
+"""The platform's audit log and in-app notifications; the community of each shop.
 
 ``audit_log``: every change to a shop, price, coupon, redemption or batch (who, when,
 before, after), read by the officials of the area. ``notifications``: each account's
-in-app list, idempotent per ``(user_id, key)``.
+in-app list, idempotent per ``(user_id, key)``. ``place_owners.community_code``: the
+community a merchant's place lies in, where its changes are filed.
 
 The only line naming another revision is ``down_revision`` below: a merge that puts
 this migration after others changes that line alone.
@@ -30,7 +31,9 @@ def _when() -> sa.DateTime:
 
 
 def upgrade() -> None:
-    """Create the audit log and the notifications."""
+    """Create the audit log and the notifications; file shops under a community."""
+    with op.batch_alter_table("place_owners") as batch:
+        batch.add_column(sa.Column("community_code", sa.String(64), nullable=True))
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -96,3 +99,5 @@ def downgrade() -> None:
     for name in ("actor_id", "entity_entity_id", "city_id_place_id_at", "city_id_at"):
         op.drop_index(op.f(f"ix_audit_log_{name}"), table_name="audit_log")
     op.drop_table("audit_log")
+    with op.batch_alter_table("place_owners") as batch:
+        batch.drop_column("community_code")
