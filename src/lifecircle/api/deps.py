@@ -30,12 +30,14 @@ LOGIN_PATH = "/api/v1/auth/login"
 _bearer = OAuth2PasswordBearer(tokenUrl=LOGIN_PATH, auto_error=False)
 
 
-def _settings(request: Request) -> Settings:
+# the trivial dependencies are coroutines: FastAPI runs a plain function in the thread
+# pool, a hop that costs more than reading the attribute
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _engine(request: Request) -> Engine:
+async def _engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -56,7 +58,7 @@ SessionDep = Annotated[Session, Depends(_session)]
 """One transaction for the request, committed when the route returns (for store calls)."""
 
 
-def _client(request: Request) -> str:
+async def _client(request: Request) -> str:
     # the peer address; behind a reverse proxy uvicorn puts X-Forwarded-For here when
     # the proxy is trusted (`--forwarded-allow-ips`), see docs/api.md
     return request.client.host if request.client is not None else "unknown"
@@ -66,7 +68,7 @@ ClientAddress = Annotated[str, Depends(_client)]
 """The client's address, for the per-address limits."""
 
 
-def _token(token: Annotated[str | None, Depends(_bearer)]) -> str:
+async def _token(token: Annotated[str | None, Depends(_bearer)]) -> str:
     if not token:
         raise AuthenticationError("this needs a bearer token: log in first")
     return token

@@ -35,7 +35,7 @@ from lifecircle.io.network.lcnet import load_network
 from lifecircle.io.places.taxonomy import load_taxonomy
 from lifecircle.services.residents.keywords import normalise, pinyin_keys
 from lifecircle.store.db import session_scope
-from lifecircle.store.versions import city_places_state, place_changes
+from lifecircle.store.versions import place_changes, read_places_state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -387,6 +387,10 @@ class LiveIndex:
         self._cities: dict[str, CityIndex] = {}
         self._lock = threading.Lock()
 
+    def holds(self, name: str) -> bool:
+        """Whether this process has loaded city ``name`` (it may still need to catch up)."""
+        return name.strip() in self._cities
+
     def city(self, name: str) -> CityIndex:
         """The index of city ``name``, current as of this call.
 
@@ -399,8 +403,7 @@ class LiveIndex:
 
         """
         try:
-            with session_scope(self.engine) as session:
-                state = city_places_state(session, name=name)
+            state = read_places_state(self.engine, name=name)
         except NotFoundError:
             with self._lock:
                 self._cities.pop(name.strip(), None)
