@@ -47,6 +47,8 @@ TABLES = {
     "place_removals",
     "audit_log",
     "notifications",
+    "shop_applications",
+    "shop_profiles",
 }
 
 
