@@ -47,6 +47,7 @@ TABLES = {
     "place_removals",
     "audit_log",
     "notifications",
+    "stock_batches",
 }
 
 
