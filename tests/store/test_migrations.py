@@ -49,6 +49,7 @@ TABLES = {
     "notifications",
     "shop_applications",
     "shop_profiles",
+    "stock_batches",
 }
 
 

@@ -19,7 +19,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from lifecircle import __version__
 from lifecircle.api.docs import install_docs
 from lifecircle.api.errors import install_error_handlers
-from lifecircle.api.routers import auth, cities, health, jobs, platform, residents, shops, users
+from lifecircle.api.routers import (
+    auth,
+    cities,
+    health,
+    jobs,
+    platform,
+    residents,
+    shops,
+    stock,
+    users,
+)
 from lifecircle.config import Settings, get_settings, production_problems
 from lifecircle.errors import AuthenticationError, ValidationError
 from lifecircle.services.accounts import account_for_token
@@ -42,6 +52,8 @@ ROUTERS = (
     jobs.router,
     platform.router,
     shops.router,
+    stock.router,
+    shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""
 

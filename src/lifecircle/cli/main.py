@@ -21,6 +21,7 @@ from lifecircle.cli.plan import plan_cmd
 from lifecircle.cli.progress import stages
 from lifecircle.cli.serve import db_app, serve_cmd
 from lifecircle.cli.shops import shops_app
+from lifecircle.cli.stock import stock_app
 from lifecircle.cli.user import user_app
 from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, PROFILES, WALK_SPEED_KMH
 from lifecircle.errors import (
@@ -55,6 +56,7 @@ app.command("report")(report_cmd)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(shops_app, name="shops")
+app.add_typer(stock_app, name="stock")
 app.command("serve")(serve_cmd)
 
 out = Console()

@@ -32,6 +32,11 @@ from lifecircle.store.shops import Application, ApplicationStatus
 
 router = APIRouter(tags=["shops"])
 
+place_router = APIRouter(tags=["shops"])
+"""The place page, ``/cities/{city}/places/{uid}``: a uid may hold ``/`` (``osm:node/1``),
+so its path parameter takes the rest of the path, and the app includes this router after
+every other, whose ``/places/{uid}/...`` routes (prices, offers, coupons) match first."""
+
 CityPath = Annotated[CityName, Path(description="City name.")]
 Uid = Annotated[
     str,
@@ -105,7 +110,7 @@ def claim_place(
     return _public(shops.claim_place(engine=engine, account=user, city=city, uid=uid))
 
 
-@router.get("/cities/{city}/places/{uid:path}", responses=problems(404))
+@place_router.get("/cities/{city}/places/{uid:path}", responses=problems(404))
 def read_place(
     city: CityPath,
     uid: Uid,
