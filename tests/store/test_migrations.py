@@ -47,6 +47,8 @@ TABLES = {
     "place_removals",
     "audit_log",
     "notifications",
+    "price_items",
+    "price_history",
 }
 
 
