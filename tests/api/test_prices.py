@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from lifecircle.errors import ConflictError
 from lifecircle.services.ownership import grant_place
+from lifecircle.services.prices import ItemDraft, publish_item, shop_items, update_item
 from lifecircle.store import owners
 from lifecircle.store.audit import changes_of
 from lifecircle.store.db import session_scope
+from lifecircle.store.prices import item_history
 from tests.api.world import CITY, World
 
 if TYPE_CHECKING:
@@ -195,3 +199,50 @@ def test_public_view_of_unknown_places(world: World, client: TestClient) -> None
     # an item asked for through another place is not found
     path = f"{API}/cities/{CITY}/places/osm:node/2/prices/{item['id']}/history"
     assert client.get(path).status_code == 404
+
+
+def test_concurrent_changes_keep_the_invariants(world: World) -> None:
+    merchant = world.principals["merchant"].account.id
+    place = world.place_ids["owned"]
+
+    def publish(fen: int) -> str:
+        try:
+            publish_item(
+                engine=world.engine,
+                user_id=merchant,
+                place_id=place,
+                draft=ItemDraft(name="同一件", spec="个", price_fen=fen),
+            )
+        except ConflictError:
+            return "conflict"
+        return "published"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(publish, range(100, 116)))
+    assert sorted(set(outcomes)) == ["conflict", "published"]
+    assert outcomes.count("published") == 1
+    (item,) = shop_items(engine=world.engine, user_id=merchant, place_id=place)
+
+    def change(fen: int) -> None:
+        update_item(
+            engine=world.engine,
+            user_id=merchant,
+            place_id=place,
+            item_id=item.id,
+            changes={"price_fen": fen},
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(change, range(200, 224)))
+    with session_scope(world.engine) as session:
+        periods = item_history(session, item_id=item.id)
+        log = changes_of(session, entity="price", entity_id=item.id)
+    assert len(periods) == 25  # the first price and 24 different ones
+    assert [p.until is None for p in periods].count(True) == 1
+    for before, after in itertools.pairwise(periods):
+        assert before.until == after.since
+    # each audited update's "before" is the price the previous one set: none was lost
+    updates = [c for c in log if c.action == "update"]
+    assert len(updates) == 24
+    for earlier, later in itertools.pairwise(updates):
+        assert earlier.after["price_fen"] == later.before["price_fen"]
