@@ -50,6 +50,8 @@ TABLES = {
     "shop_applications",
     "shop_profiles",
     "stock_batches",
+    "price_items",
+    "price_history",
 }
 
 

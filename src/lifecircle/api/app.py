@@ -25,6 +25,7 @@ from lifecircle.api.routers import (
     health,
     jobs,
     platform,
+    prices,
     residents,
     shops,
     stock,
@@ -53,6 +54,7 @@ ROUTERS = (
     platform.router,
     shops.router,
     stock.router,
+    prices.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""
