@@ -50,6 +50,7 @@ TABLES = {
     "shop_applications",
     "shop_profiles",
     "stock_batches",
+    "resident_homes",
     "price_items",
     "price_history",
 }

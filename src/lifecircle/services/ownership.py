@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lifecircle.errors import NotFoundError, ValidationError
-from lifecircle.services.residents.communities import community_near
+from lifecircle.services.residents.communities import community_at
 from lifecircle.services.security import normal_username
 from lifecircle.store import owners
 from lifecircle.store.accounts import find_user, get_user
@@ -56,19 +56,6 @@ def grant_place(*, engine: Engine, user_id: int, place_id: int) -> OwnedPlace:
     with session_scope(engine) as session:
         owners.set_community(session, place_id=place_id, community_code=code)
     return owned
-
-
-def community_at(*, engine: Engine, city: str, lon: float, lat: float) -> str | None:
-    """The code of the community whose boundary holds a WGS-84 point, or ``None``.
-
-    ``None`` when the point lies in no boundary, or the city has none: such a shop is
-    seen by the city-wide officials only.
-    """
-    try:
-        found = community_near(engine=engine, city=city, lon=lon, lat=lat)
-    except NotFoundError:
-        return None
-    return found.code if found.inside else None
 
 
 def grant_place_by_uid(*, engine: Engine, username: str, city: str, uid: str) -> OwnedPlace:

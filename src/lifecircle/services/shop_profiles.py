@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from lifecircle.core.assess.opening_hours import week_spans
 from lifecircle.errors import ValidationError
 from lifecircle.io.places.taxonomy import load_taxonomy
-from lifecircle.services.ownership import community_at
+from lifecircle.services.residents.communities import community_at
 from lifecircle.services.residents.points import checked_crs, local_moment, opening, points_out
 from lifecircle.services.shop_fields import (
     SERVICES,

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from lifecircle.core.assess.dedupe import WITHIN_M, find_duplicates
 from lifecircle.errors import ConflictError, PermissionDeniedError, ValidationError
 from lifecircle.services.areas import area_scope
-from lifecircle.services.ownership import community_at
+from lifecircle.services.residents.communities import community_at
 from lifecircle.services.shop_fields import (
     checked_categories,
     checked_hours,

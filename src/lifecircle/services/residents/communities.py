@@ -96,6 +96,19 @@ def community_near(
     )
 
 
+def community_at(*, engine: Engine, city: str, lon: float, lat: float) -> str | None:
+    """The code of the community whose boundary holds a WGS-84 point, or ``None``.
+
+    ``None`` when the point lies in no boundary, or the city has none: such a shop is
+    seen by the city-wide officials only.
+    """
+    try:
+        found = community_near(engine=engine, city=city, lon=lon, lat=lat)
+    except NotFoundError:
+        return None
+    return found.code if found.inside else None
+
+
 @dataclass(frozen=True)
 class CategoryCoverage:
     """One category of the card: who reaches it within its limit, and how far they walk."""
