@@ -47,6 +47,11 @@ TABLES = {
     "place_removals",
     "audit_log",
     "notifications",
+    "coupons",
+    "coupon_shops",
+    "coupon_communities",
+    "coupon_claims",
+    "coupon_redemptions",
 }
 
 

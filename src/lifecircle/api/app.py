@@ -19,7 +19,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from lifecircle import __version__
 from lifecircle.api.docs import install_docs
 from lifecircle.api.errors import install_error_handlers
-from lifecircle.api.routers import auth, cities, health, jobs, platform, residents, users
+from lifecircle.api.routers import (
+    auth,
+    cities,
+    coupons,
+    health,
+    jobs,
+    platform,
+    residents,
+    users,
+)
 from lifecircle.config import Settings, get_settings, production_problems
 from lifecircle.errors import AuthenticationError, ValidationError
 from lifecircle.services.accounts import account_for_token
@@ -41,6 +50,7 @@ ROUTERS = (
     residents.router,
     jobs.router,
     platform.router,
+    coupons.router,
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""
 

@@ -8,11 +8,11 @@ imports them all, so ``metadata`` (what Alembic compares migrations with) is who
 
 from __future__ import annotations
 
-from lifecircle.store import audit, notifications
+from lifecircle.store import audit, coupons, notifications
 from lifecircle.store.models import Base
 
 metadata = Base.metadata
 """The metadata of every table."""
 
-MODEL_MODULES = (audit, notifications)
+MODEL_MODULES = (audit, notifications, coupons)
 """The platform's model modules (beyond :mod:`lifecircle.store.models`)."""
