@@ -22,7 +22,7 @@ from lifecircle.store.cities import get_city
 from lifecircle.store.db import session_scope
 from lifecircle.store.jobs import add_job
 from lifecircle.store.models import AssessmentRun, JobKind
-from tests.api import rules_platform
+from tests.api import rules_coupons, rules_platform
 from tests.api.world import CITY, FUTIAN, PASSWORD, World, unique
 
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ CORE_RULES: dict[tuple[str, str], Rule] = {
     ),
 }
 
-FEATURE_RULES = (rules_platform.RULES,)
+FEATURE_RULES = (rules_platform.RULES, rules_coupons.RULES)
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 
 MATRIX: dict[tuple[str, str], Rule] = dict(CORE_RULES)

@@ -276,3 +276,17 @@ def test_expiry_notices_are_sent_once(world: World, client: TestClient, settings
     assert [n["kind"] for n in notes["items"]] == ["coupon_expiring"]
     assert notes["items"][0]["data"]["coupon_id"] == soon["id"]
     assert settings.coupon_expiry_notice_hours == 24
+
+
+def test_a_resident_never_sees_another_residents_claim(world: World, client: TestClient) -> None:
+    coupon = _create(client, world)
+    claim_id = _claim(client, world, coupon["id"]).json()["id"]
+    stranger = world.add_principal("resident", "resident", None, None)
+    for suffix in ("", "/qr.svg", "/qr.png"):
+        seen = client.get(
+            f"{API_PREFIX}/users/me/coupons/{claim_id}{suffix}", headers=stranger.headers
+        )
+        assert seen.status_code == 404
+    assert (
+        client.get(f"{API_PREFIX}/users/me/coupons", headers=stranger.headers).json()["total"] == 0
+    )

@@ -68,8 +68,10 @@ class Fuzzed:
 
 def _role_for(path: str) -> Role:
     """The account an operation is for (its other roles are the matrix's business)."""
-    if path.startswith("/api/v1/users/me/places"):
+    if path.startswith(("/api/v1/users/me/places", "/api/v1/shops/")):
         return Role.MERCHANT
+    if path.startswith("/api/v1/coupons/"):
+        return Role.RESIDENT
     if path.startswith(("/api/v1/users/me", "/api/v1/auth")):
         return Role.RESIDENT
     return Role.ADMIN

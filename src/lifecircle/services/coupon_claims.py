@@ -96,6 +96,8 @@ def claim_coupon(
             raise ConflictError(f"the coupon is {coupon.status}: it cannot be claimed")
         if coupon.valid_until <= now:
             raise ConflictError("the coupon has expired: it cannot be claimed")
+        if coupon.claimed >= coupon.quantity:  # a quick refusal; take_one decides a success
+            raise ConflictError("all of this coupon's quantity is claimed", field="coupon_id")
         code = None if community is None else community.strip()
         if code is not None and not coupons.known_communities(
             session, city_id=coupon.city_id, codes=[code]

@@ -227,11 +227,6 @@ def update_coupon(
         if quantity is not None and quantity != before.quantity:
             if before.status == CouponStatus.ENDED.value:
                 raise ConflictError("the coupon has ended: it cannot change", field="quantity")
-            if quantity < before.per_person_limit:
-                raise ValidationError(
-                    f"quantity must be at least the per-person limit ({before.per_person_limit})",
-                    field="quantity",
-                )
             if not coupons.set_quantity(session, coupon_id=coupon_id, quantity=quantity, at=now):
                 claimed = _reread(session, coupon_id).claimed
                 raise ConflictError(
