@@ -75,6 +75,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/assess_bench.py
 	$(BIN)/python benchmarks/nearby_bench.py
 	$(BIN)/python benchmarks/api_bench.py
+	$(BIN)/python benchmarks/coupon_bench.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m pip install -q --group bench
@@ -82,6 +83,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/assess_bench.py --quick
 	$(BIN)/python benchmarks/nearby_bench.py --quick
 	$(BIN)/python benchmarks/api_bench.py --quick
+	$(BIN)/python benchmarks/coupon_bench.py --quick
 
 clean:
 	rm -rf $(VENV) node_modules data $(OUT) test-output benchmarks/_build .pytest_cache \

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         The sliding window of those limits, seconds (default 15 minutes).
     registrations_per_address
         Accounts one client address may register within ``login_window_seconds``.
+    redemption_undo_minutes
+        How long after a coupon redemption the merchant may undo it, minutes (default 10).
+    coupon_expiry_notice_hours
+        Residents are told of a claimed, unused coupon this many hours before it expires
+        (default 24; :func:`lifecircle.services.coupons.send_expiry_notices`).
 
     """
 
@@ -106,6 +111,8 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=20, ge=1, le=100_000)
     login_window_seconds: int = Field(default=15 * 60, ge=1, le=7 * 24 * 3600)
     registrations_per_address: int = Field(default=10, ge=1, le=100_000)
+    redemption_undo_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    coupon_expiry_notice_hours: int = Field(default=24, ge=1, le=30 * 24)
 
     @field_validator("data_dir")
     @classmethod

@@ -22,7 +22,14 @@ from lifecircle.store.cities import get_city
 from lifecircle.store.db import session_scope
 from lifecircle.store.jobs import add_job
 from lifecircle.store.models import AssessmentRun, JobKind
-from tests.api import rules_homes, rules_platform, rules_prices, rules_shops, rules_stock
+from tests.api import (
+    rules_coupons,
+    rules_homes,
+    rules_platform,
+    rules_prices,
+    rules_shops,
+    rules_stock,
+)
 from tests.api.world import CITY, FUTIAN, PASSWORD, World, unique
 
 if TYPE_CHECKING:
@@ -240,6 +247,7 @@ FEATURE_RULES = (
     rules_stock.RULES,
     rules_prices.RULES,
     rules_homes.RULES,
+    rules_coupons.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

@@ -53,6 +53,11 @@ TABLES = {
     "resident_homes",
     "price_items",
     "price_history",
+    "coupons",
+    "coupon_shops",
+    "coupon_communities",
+    "coupon_claims",
+    "coupon_redemptions",
 }
 
 

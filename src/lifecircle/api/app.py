@@ -22,6 +22,7 @@ from lifecircle.api.errors import install_error_handlers
 from lifecircle.api.routers import (
     auth,
     cities,
+    coupons,
     health,
     homes,
     jobs,
@@ -57,6 +58,7 @@ ROUTERS = (
     shops.router,
     stock.router,
     prices.router,
+    coupons.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

@@ -15,6 +15,7 @@ from rich.table import Table
 from lifecircle import __version__
 from lifecircle.cli.assess import assess_cmd, compare_cmd, report_cmd, runs_cmd, whatif_cmd
 from lifecircle.cli.city import city_app
+from lifecircle.cli.coupons import coupons_app
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.places import categories_cmd, places_app
 from lifecircle.cli.plan import plan_cmd
@@ -57,6 +58,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(shops_app, name="shops")
 app.add_typer(stock_app, name="stock")
+app.add_typer(coupons_app, name="coupons")
 app.command("serve")(serve_cmd)
 
 out = Console()
