@@ -112,7 +112,7 @@ def require_roles(*roles: Role) -> Any:
     """
     allowed = ", ".join(role.value for role in roles)
 
-    def _check(user: CurrentUser) -> Account:
+    async def _check(user: CurrentUser) -> Account:
         if user.role not in roles:
             raise PermissionDeniedError(f"this is for accounts of role {allowed}")
         return user

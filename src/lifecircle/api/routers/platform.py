@@ -79,5 +79,4 @@ def mark_notifications_read(
     body: NotificationsRead, user: CurrentUser, engine: EngineDep
 ) -> ReadCount:
     """Mark one's notifications read: those of ``ids``, or all (another's ids are ignored)."""
-    ids = None if body.ids is None else [i for i in body.ids if 1 <= i <= 2**31 - 1]
-    return ReadCount(marked=notifications.mark_read(engine=engine, user_id=user.id, ids=ids))
+    return ReadCount(marked=notifications.mark_read(engine=engine, user_id=user.id, ids=body.ids))

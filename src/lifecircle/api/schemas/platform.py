@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from lifecircle.api.schemas.common import DisplayTime
+from lifecircle.api.schemas.common import DisplayTime, RowId
 
 
 class ChangePublic(BaseModel):
@@ -61,7 +61,7 @@ class NotificationPage(BaseModel):
 class NotificationsRead(BaseModel):
     """Which notifications to mark read (``ids`` left out: all of them)."""
 
-    ids: list[int] | None = Field(default=None, max_length=1000)
+    ids: list[RowId] | None = Field(default=None, max_length=1000)
 
 
 class ReadCount(BaseModel):
