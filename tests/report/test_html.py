@@ -331,3 +331,22 @@ def test_assets_are_found(monkeypatch, assets):
     assert load_assets().leaflet_css.startswith("/* required styles */")
     assert "Assets(source=" in repr(found)
     assert isinstance(found, Assets)
+
+
+def test_the_usage_beside_the_targets(render, assessment):
+    doc = {**assessment, "city": {**assessment["city"]}}
+    assert "15分钟使用率" not in visible(render(doc))  # never computed: no line
+    doc["city"]["usage"] = {
+        "month": "2026-11",
+        "limit_minutes": 15,
+        "min_events": 5,
+        "events": 40,
+        "within_share": 0.75,
+        "cells": [],
+    }
+    html = visible(render(doc))
+    assert "15分钟使用率（2026-11）" in html
+    assert "75" in html.split("15分钟使用率")[1].split("</p>")[0]
+    doc["city"]["usage"] |= {"events": None, "within_share": None}
+    english = visible(render(doc, lang="en"))
+    assert "(fewer than 5 redemptions)" in english

@@ -25,6 +25,7 @@ from lifecircle.api.routers import (
     coupons,
     health,
     homes,
+    indicators,
     jobs,
     platform,
     prices,
@@ -59,6 +60,7 @@ ROUTERS = (
     stock.router,
     prices.router,
     coupons.router,
+    indicators.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

@@ -16,6 +16,7 @@ from lifecircle import __version__
 from lifecircle.cli.assess import assess_cmd, compare_cmd, report_cmd, runs_cmd, whatif_cmd
 from lifecircle.cli.city import city_app
 from lifecircle.cli.coupons import coupons_app
+from lifecircle.cli.indicators import stats_cmd, usage_cmd
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.places import categories_cmd, places_app
 from lifecircle.cli.plan import plan_cmd
@@ -59,6 +60,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(shops_app, name="shops")
 app.add_typer(stock_app, name="stock")
 app.add_typer(coupons_app, name="coupons")
+app.command("stats")(stats_cmd)
+app.command("usage")(usage_cmd)
 app.command("serve")(serve_cmd)
 
 out = Console()

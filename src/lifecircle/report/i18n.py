@@ -92,6 +92,11 @@ _ZH: dict[str, str] = {
     "note": "说明",
     "source": "依据",
     "no_targets": "未提供规划目标。",
+    "usage_line": (
+        "15分钟使用率（{month}）：有住址居民的优惠券核销中，"
+        "{share} 在住址{m}分钟步行范围内（核销 {events} 次）。"
+    ),
+    "usage_few": "少于{n}",
     "pilots_listed": "名单试点",
     "pilots_matched": "已匹配社区",
     "type_share": "类型占比",
@@ -247,6 +252,11 @@ _EN: dict[str, str] = {
     "note": "Note",
     "source": "Source",
     "no_targets": "No plan targets given.",
+    "usage_line": (
+        "15-minute usage ({month}): {share} of coupon redemptions by residents with a home "
+        "were within a {m}-minute walk of it ({events} redemptions)."
+    ),
+    "usage_few": "fewer than {n}",
     "pilots_listed": "Pilots listed",
     "pilots_matched": "Matched to a community",
     "type_share": "Share",

@@ -54,6 +54,7 @@ from lifecircle.io.units.assessment_units import name_key
 from lifecircle.services.circle_types import circle_types
 from lifecircle.services.city.data import CityData, load_compute_store
 from lifecircle.services.pilots import mix_record, pilot_mix, pilot_rows
+from lifecircle.services.usage import community_usage, usage_record
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_assessment, list_assessments, save_assessment
@@ -431,6 +432,9 @@ def assess(
     step("circle types and grades")
     pilots = _match_pilots(data, targets)
     communities = community_records(data, sc, pilot_units=set(pilots.values()))
+    if data.usage is not None:  # the demand side beside the supply side's coverage
+        for record in communities:
+            record["usage"] = community_usage(data.usage, record["code"])
     cov, old, types, grades = sc.coverage, sc.elderly, sc.types, sc.grades
     equity, equity_old = sc.equity, sc.equity_elderly
 
@@ -444,6 +448,7 @@ def assess(
         pilot_mix=mix,
         basic_share=params.rules().basic_share,
         shops=len(data.places),
+        **data.recorded,
     )
     target_rows = [asdict(t) for t in evaluate_targets(targets, figures)]
     in_units = data.places.zone >= 0
@@ -473,6 +478,7 @@ def assess(
             "f15": num(equity_old.f15_all),
         },
         "targets": target_rows,
+        "usage": usage_record(data.usage),
         "pilots": {
             "listed": len(targets.pilots),
             "matched": len(pilots),

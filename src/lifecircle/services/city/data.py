@@ -26,6 +26,8 @@ from lifecircle.services.city.places import default_source_name
 from lifecircle.services.city.runs import sha256_of
 from lifecircle.services.city.stale_runs import open_city
 from lifecircle.services.city.units import UNITS_FORMAT
+from lifecircle.services.indicators import city_figures, target_figures
+from lifecircle.services.usage import UsageView, latest_usage
 from lifecircle.store import cities as city_store
 from lifecircle.store.centres import list_centres
 from lifecircle.store.communities import latest_population_method, population_points
@@ -113,6 +115,11 @@ class CityData:
     centres: tuple[BaseGeometry, ...] = ()
     """Mall and market-hall outlines (WGS-84): the footprints of the 集聚式 rule."""
     centre_names: tuple[str, ...] = ()
+    recorded: dict[str, Any] = field(default_factory=dict)
+    """Officials' and merchants' recorded indicators, as ``CityFigures`` fields
+    (:func:`lifecircle.services.indicators.target_figures`)."""
+    usage: UsageView | None = None
+    """The latest computed month's 15-minute usage of the city."""
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -307,6 +314,8 @@ def load_city_data(*, engine: Engine, name: str) -> CityData:
         versions=_versions(engine, city_id, network_path, method),
         centres=tuple(shapely.from_wkb(c[2]) for c in stored_centres),
         centre_names=tuple(c[0] or c[1] for c in stored_centres),
+        recorded=target_figures(city_figures(engine=engine, city_id=city_id)),
+        usage=latest_usage(engine=engine, city_id=city_id, city=name),
     )
 
 
