@@ -56,6 +56,8 @@ TABLES = {
     "coupons",
     "coupon_shops",
     "coupon_communities",
+    "campaigns",
+    "campaign_categories",
     "coupon_claims",
     "coupon_redemptions",
 }
