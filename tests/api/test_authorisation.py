@@ -23,6 +23,7 @@ from lifecircle.store.db import session_scope
 from lifecircle.store.jobs import add_job
 from lifecircle.store.models import AssessmentRun, JobKind
 from tests.api import (
+    rules_campaigns,
     rules_coupons,
     rules_homes,
     rules_indicators,
@@ -250,6 +251,7 @@ FEATURE_RULES = (
     rules_homes.RULES,
     rules_coupons.RULES,
     rules_indicators.RULES,
+    rules_campaigns.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

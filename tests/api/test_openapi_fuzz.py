@@ -68,11 +68,13 @@ class Fuzzed:
 
 def _role_for(path: str) -> Role:
     """The account an operation is for (its other roles are the matrix's business)."""
-    if path.startswith("/api/v1/coupons/"):
+    if path.startswith("/api/v1/coupons/") or (
+        path.startswith("/api/v1/campaigns/") and path.endswith("/claims")
+    ):
         return Role.RESIDENT
     if path.startswith(
         ("/api/v1/users/me/places", "/api/v1/users/me/shop-applications", "/api/v1/shops/")
-    ) or path.endswith(("/shops", "/claims")):
+    ) or path.endswith(("/shops", "/shops/{place_id}", "/claims")):
         return Role.MERCHANT
     if path.startswith(("/api/v1/users/me", "/api/v1/auth")):
         return Role.RESIDENT

@@ -60,6 +60,8 @@ TABLES = {
     "coupons",
     "coupon_shops",
     "coupon_communities",
+    "campaigns",
+    "campaign_categories",
     "coupon_claims",
     "coupon_redemptions",
 }

@@ -21,6 +21,7 @@ from lifecircle.api.docs import install_docs
 from lifecircle.api.errors import install_error_handlers
 from lifecircle.api.routers import (
     auth,
+    campaigns,
     cities,
     coupons,
     health,
@@ -61,6 +62,7 @@ ROUTERS = (
     prices.router,
     coupons.router,
     indicators.router,
+    campaigns.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

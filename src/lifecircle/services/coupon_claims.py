@@ -29,7 +29,13 @@ from lifecircle.errors import (
     ValidationError,
 )
 from lifecircle.store import coupon_claims, coupons
-from lifecircle.store.coupons import CODE_DIGITS, ClaimState, CouponRow, CouponStatus
+from lifecircle.store.coupons import (
+    CODE_DIGITS,
+    ClaimState,
+    CouponRow,
+    CouponStatus,
+    IssuerKind,
+)
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import utc_now
 
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
     from lifecircle.store.coupon_claims import ClaimRow
 
@@ -68,6 +75,49 @@ def _state(claim: ClaimRow, coupon: CouponRow, now: datetime) -> str:
     return "claimed"
 
 
+def claim_in(
+    session: Session, *, coupon: CouponRow, user_id: int, community_code: str | None
+) -> ClaimedCoupon:
+    """Claim ``coupon`` for a resident in the caller's write transaction: a new code.
+
+    The one claim path of every coupon (a shop's, a campaign's): the first free
+    per-person slot, then the coupon's counter (``claimed < quantity``). The caller has
+    checked who may claim; ``community_code`` is kept with the claim.
+
+    Raises
+    ------
+    ConflictError
+        If the coupon is paused, ended or expired, all are claimed, or the resident
+        holds their per-person limit already (each says which).
+
+    """
+    now = utc_now()
+    if coupon.status != CouponStatus.ACTIVE.value:
+        raise ConflictError(f"the coupon is {coupon.status}: it cannot be claimed")
+    if coupon.valid_until <= now:
+        raise ConflictError("the coupon has expired: it cannot be claimed")
+    if coupon.claimed >= coupon.quantity:  # a quick refusal; take_one decides a success
+        raise ConflictError("all of this coupon's quantity is claimed", field="coupon_id")
+    claim = coupon_claims.add_claim(
+        session,
+        coupon_id=coupon.id,
+        user_id=user_id,
+        limit=coupon.per_person_limit,
+        community_code=community_code,
+        new_code=new_code,
+    )
+    if claim is None:
+        raise ConflictError(
+            f"you hold this coupon's per-person limit ({coupon.per_person_limit}) already",
+            field="coupon_id",
+        )
+    if not coupons.take_one(session, coupon_id=coupon.id):
+        # raising rolls the transaction back: the slot taken above goes too
+        raise ConflictError("all of this coupon's quantity is claimed", field="coupon_id")
+    coupon = coupons.get_coupon(session, coupon_id=coupon.id) or coupon
+    return ClaimedCoupon(claim, coupon, _state(claim, coupon, now))
+
+
 def claim_coupon(
     *, engine: Engine, user_id: int, coupon_id: int, community: str | None = None
 ) -> ClaimedCoupon:
@@ -78,8 +128,9 @@ def claim_coupon(
     NotFoundError
         If there is no such coupon.
     ConflictError
-        If the coupon is paused, ended or expired, all are claimed, or the resident
-        holds their per-person limit already (each says which).
+        If the coupon is paused, ended or expired, all are claimed, the resident
+        holds their per-person limit already (each says which), or it is a campaign's
+        voucher (claimed through its campaign, by the resident's home).
     ValidationError
         If the coupon is for chosen communities and ``community`` is missing, or
         ``community`` is no community of the coupon's city.
@@ -87,17 +138,16 @@ def claim_coupon(
         If the coupon is for other communities than ``community``.
 
     """
-    now = utc_now()
     with session_scope(engine, write=True) as session:
         coupon = coupons.get_coupon(session, coupon_id=coupon_id)
         if coupon is None:
             raise NotFoundError(f"no coupon with id {coupon_id}", field="coupon_id")
-        if coupon.status != CouponStatus.ACTIVE.value:
-            raise ConflictError(f"the coupon is {coupon.status}: it cannot be claimed")
-        if coupon.valid_until <= now:
-            raise ConflictError("the coupon has expired: it cannot be claimed")
-        if coupon.claimed >= coupon.quantity:  # a quick refusal; take_one decides a success
-            raise ConflictError("all of this coupon's quantity is claimed", field="coupon_id")
+        if coupon.issuer_kind == IssuerKind.CAMPAIGN.value:
+            raise ConflictError(
+                "this is a campaign's voucher: claim it through its campaign "
+                "(POST /campaigns/{id}/claims)",
+                field="coupon_id",
+            )
         code = None if community is None else community.strip()
         if code is not None and not coupons.known_communities(
             session, city_id=coupon.city_id, codes=[code]
@@ -115,24 +165,7 @@ def claim_coupon(
                     + ", ".join(coupon.communities),
                     field="community",
                 )
-        claim = coupon_claims.add_claim(
-            session,
-            coupon_id=coupon_id,
-            user_id=user_id,
-            limit=coupon.per_person_limit,
-            community_code=code,
-            new_code=new_code,
-        )
-        if claim is None:
-            raise ConflictError(
-                f"you hold this coupon's per-person limit ({coupon.per_person_limit}) already",
-                field="coupon_id",
-            )
-        if not coupons.take_one(session, coupon_id=coupon_id):
-            # raising rolls the transaction back: the slot taken above goes too
-            raise ConflictError("all of this coupon's quantity is claimed", field="coupon_id")
-        coupon = coupons.get_coupon(session, coupon_id=coupon_id) or coupon
-        return ClaimedCoupon(claim, coupon, _state(claim, coupon, now))
+        return claim_in(session, coupon=coupon, user_id=user_id, community_code=code)
 
 
 def my_coupons(

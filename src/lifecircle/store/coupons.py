@@ -1,7 +1,8 @@
 """Coupons, claims and redemptions (the tables), and the coupons' queries.
 
-A coupon has an *issuer* (``issuer_kind``: ``shop``, its ``issuer_place_id``; a
-consumption-voucher campaign will be another kind, with a column of its own) and a set
+A coupon has an *issuer* (``issuer_kind``: ``shop``, its ``issuer_place_id``; or
+``campaign``, a consumption-voucher campaign whose row names the coupon: see
+:mod:`lifecircle.store.campaigns`) and a set
 of shops where it is valid (:class:`CouponShop`): a shop's coupon is valid at that shop,
 a campaign's at every participating shop. :class:`CouponCommunity` rows restrict it to
 residents of chosen communities (none: everyone). ``claimed`` counts the claims; it
@@ -64,9 +65,10 @@ class CouponStatus(enum.StrEnum):
 
 
 class IssuerKind(enum.StrEnum):
-    """Who issues a coupon: a shop (a campaign later)."""
+    """Who issues a coupon: a shop, or a consumption-voucher campaign."""
 
     SHOP = "shop"
+    CAMPAIGN = "campaign"
 
 
 class Coupon(Base):

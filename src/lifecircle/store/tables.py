@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lifecircle.store import (
     audit,
+    campaigns,
     coupons,
     homes,
     indicators,
@@ -23,5 +24,15 @@ from lifecircle.store.models import Base
 metadata = Base.metadata
 """The metadata of every table."""
 
-MODEL_MODULES = (audit, notifications, shops, stock, prices, coupons, homes, indicators)
+MODEL_MODULES = (
+    audit,
+    notifications,
+    shops,
+    stock,
+    prices,
+    coupons,
+    homes,
+    indicators,
+    campaigns,
+)
 """The platform's model modules (beyond :mod:`lifecircle.store.models`)."""
