@@ -106,7 +106,7 @@ def _audit(
 
 
 def _reread(session: Session, coupon_id: int) -> CouponRow:
-    row = coupons.get_coupon(session, coupon_id=coupon_id)
+    row = coupons.get_coupon(session, coupon_id=coupon_id, count_redeemed=True)
     if row is None:  # pragma: no cover - read in the transaction that holds it
         raise NotFoundError(f"no coupon with id {coupon_id}", field="coupon_id")
     return row
@@ -182,7 +182,7 @@ def shop_coupons(*, engine: Engine, user_id: int, place_id: int) -> list[CouponR
 
 
 def _issued_coupon(session: Session, *, place_id: int, coupon_id: int) -> CouponRow:
-    row = coupons.get_coupon(session, coupon_id=coupon_id)
+    row = coupons.get_coupon(session, coupon_id=coupon_id, count_redeemed=True)
     if row is None or row.issuer_place_id != place_id:
         raise NotFoundError(f"the shop issued no coupon with id {coupon_id}", field="coupon_id")
     return row

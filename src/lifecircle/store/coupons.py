@@ -213,7 +213,7 @@ class CouponRow:
     quantity: int
     per_person_limit: int
     claimed: int
-    redeemed: int
+    redeemed: int | None
     valid_from: datetime
     valid_until: datetime
     status: str
@@ -278,7 +278,9 @@ def _redeemed_counts(session: Session, coupon_ids: list[int]) -> dict[int, int]:
     return {int(cid): int(n) for cid, n in rows}
 
 
-def _rows(session: Session, coupons: list[Coupon]) -> list[CouponRow]:
+def _rows(
+    session: Session, coupons: list[Coupon], *, count_redeemed: bool = False
+) -> list[CouponRow]:
     ids = [c.id for c in coupons]
     shops: dict[int, list[int]] = {i: [] for i in ids}
     codes: dict[int, list[str]] = {i: [] for i in ids}
@@ -295,7 +297,7 @@ def _rows(session: Session, coupons: list[Coupon]) -> list[CouponRow]:
             .order_by(CouponCommunity.community_code)
         ):
             codes[cid].append(code)
-    redeemed = _redeemed_counts(session, ids)
+    redeemed = _redeemed_counts(session, ids) if count_redeemed else None
     return [
         CouponRow(
             id=c.id,
@@ -312,7 +314,7 @@ def _rows(session: Session, coupons: list[Coupon]) -> list[CouponRow]:
             quantity=c.quantity,
             per_person_limit=c.per_person_limit,
             claimed=c.claimed,
-            redeemed=redeemed.get(c.id, 0),
+            redeemed=None if redeemed is None else redeemed.get(c.id, 0),
             valid_from=c.valid_from,
             valid_until=c.valid_until,
             status=c.status,
@@ -324,10 +326,16 @@ def _rows(session: Session, coupons: list[Coupon]) -> list[CouponRow]:
     ]
 
 
-def get_coupon(session: Session, *, coupon_id: int) -> CouponRow | None:
-    """One coupon, or ``None``."""
+def get_coupon(
+    session: Session, *, coupon_id: int, count_redeemed: bool = False
+) -> CouponRow | None:
+    """One coupon, or ``None``; ``count_redeemed`` counts its redeemed claims (the owner's view).
+
+    The count reads every redeemed claim of the coupon: claims and redemptions, which read
+    the coupon on every request, leave it out (``redeemed`` is then ``None``).
+    """
     coupon = session.get(Coupon, coupon_id, populate_existing=True)
-    return None if coupon is None else _rows(session, [coupon])[0]
+    return None if coupon is None else _rows(session, [coupon], count_redeemed=count_redeemed)[0]
 
 
 def coupons_issued_by(session: Session, *, place_id: int) -> list[CouponRow]:
@@ -337,7 +345,7 @@ def coupons_issued_by(session: Session, *, place_id: int) -> list[CouponRow]:
         .where(Coupon.issuer_place_id == place_id)
         .order_by(Coupon.created_at.desc(), Coupon.id.desc())
     ).all()
-    return _rows(session, list(coupons))
+    return _rows(session, list(coupons), count_redeemed=True)
 
 
 def coupons_valid_at(session: Session, *, place_id: int, now: datetime) -> list[CouponRow]:

@@ -61,6 +61,7 @@ def _public(row: CouponRow) -> CouponPublic:
 
 
 def _owner_view(row: CouponRow) -> CouponOwnerView:
+    assert row.redeemed is not None, "the owner's view is read with count_redeemed"
     return CouponOwnerView(
         **_public(row).model_dump(),
         claimed=row.claimed,
