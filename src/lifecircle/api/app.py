@@ -28,6 +28,7 @@ from lifecircle.api.routers import (
     jobs,
     platform,
     prices,
+    reports,
     residents,
     shops,
     stock,
@@ -59,6 +60,7 @@ ROUTERS = (
     stock.router,
     prices.router,
     coupons.router,
+    reports.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""
