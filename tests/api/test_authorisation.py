@@ -27,6 +27,7 @@ from tests.api import (
     rules_homes,
     rules_platform,
     rules_prices,
+    rules_reports,
     rules_shops,
     rules_stock,
 )
@@ -248,6 +249,7 @@ FEATURE_RULES = (
     rules_prices.RULES,
     rules_homes.RULES,
     rules_coupons.RULES,
+    rules_reports.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 
