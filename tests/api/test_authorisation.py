@@ -29,6 +29,7 @@ from tests.api import (
     rules_indicators,
     rules_platform,
     rules_prices,
+    rules_reports,
     rules_shops,
     rules_stock,
 )
@@ -252,6 +253,7 @@ FEATURE_RULES = (
     rules_coupons.RULES,
     rules_indicators.RULES,
     rules_campaigns.RULES,
+    rules_reports.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

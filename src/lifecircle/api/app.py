@@ -30,6 +30,7 @@ from lifecircle.api.routers import (
     jobs,
     platform,
     prices,
+    reports,
     residents,
     shops,
     stock,
@@ -63,6 +64,7 @@ ROUTERS = (
     coupons.router,
     indicators.router,
     campaigns.router,
+    reports.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

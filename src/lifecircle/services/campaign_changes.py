@@ -31,6 +31,7 @@ from lifecircle.store.campaigns import CampaignStatus
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import utc_now
 from lifecircle.store.notifications import notify
+from lifecircle.store.versions import touch_places
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -173,6 +174,7 @@ def _edit(
         if reason is None:
             continue
         campaigns.leave(session, coupon_id=c.coupon_id, place_id=shop.place_id)
+        touch_places(session, place_ids=[shop.place_id])
         if shop.owner_id is not None:
             notify(
                 session,
@@ -195,8 +197,11 @@ def _move(session: Session, *, view: CampaignView, status: str, now: datetime) -
     ):
         raise ConflictError("the campaign changed meanwhile: read it again", field="status")
     coupons.set_status(session, coupon_id=c.coupon_id, status=COUPON_STATUS[status], at=now)
+    shops = campaigns.participants(session, coupon_id=c.coupon_id)
+    # nearby search counts a shop's active vouchers: its places change with the status
+    touch_places(session, place_ids=[shop.place_id for shop in shops])
     word = "开始" if status == CampaignStatus.OPEN.value else "结束"
-    for shop in campaigns.participants(session, coupon_id=c.coupon_id):
+    for shop in shops:
         if shop.owner_id is None:
             continue
         notify(
@@ -244,6 +249,7 @@ def join_campaign(
             raise ValidationError(f"the shop cannot join: {reason}", field="place_id")
         if not campaigns.join(session, coupon_id=before.campaign.coupon_id, place_id=place_id):
             raise ConflictError("the shop is in this campaign already", field="place_id")
+        touch_places(session, place_ids=[place_id])
         after = view_of(session, campaign_id)
         audit(
             session,
@@ -272,6 +278,7 @@ def leave_campaign(*, engine: Engine, account: Account, campaign_id: int, place_
         before = view_of(session, campaign_id)
         if not campaigns.leave(session, coupon_id=before.campaign.coupon_id, place_id=place_id):
             raise NotFoundError("the shop is not in this campaign", field="place_id")
+        touch_places(session, place_ids=[place_id])
         after = view_of(session, campaign_id)
         audit(
             session,

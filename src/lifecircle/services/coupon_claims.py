@@ -28,7 +28,7 @@ from lifecircle.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from lifecircle.store import coupon_claims, coupons
+from lifecircle.store import coupon_claims, coupons, homes
 from lifecircle.store.coupons import (
     CODE_DIGITS,
     ClaimState,
@@ -38,6 +38,7 @@ from lifecircle.store.coupons import (
 )
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import utc_now
+from lifecircle.store.versions import touch_places
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -115,6 +116,8 @@ def claim_in(
         # raising rolls the transaction back: the slot taken above goes too
         raise ConflictError("all of this coupon's quantity is claimed", field="coupon_id")
     coupon = coupons.get_coupon(session, coupon_id=coupon.id) or coupon
+    if coupon.claimed >= coupon.quantity:  # the last one: nearby search stops counting it
+        touch_places(session, place_ids=coupon.shop_ids)
     return ClaimedCoupon(claim, coupon, _state(claim, coupon, now))
 
 
@@ -132,8 +135,9 @@ def claim_coupon(
         holds their per-person limit already (each says which), or it is a campaign's
         voucher (claimed through its campaign, by the resident's home).
     ValidationError
-        If the coupon is for chosen communities and ``community`` is missing, or
-        ``community`` is no community of the coupon's city.
+        If the coupon is for chosen communities and ``community`` is missing (and the
+        resident's home, :mod:`lifecircle.store.homes`, is in no community of the
+        coupon's city), or ``community`` is no community of the coupon's city.
     PermissionDeniedError
         If the coupon is for other communities than ``community``.
 
@@ -149,6 +153,10 @@ def claim_coupon(
                 field="coupon_id",
             )
         code = None if community is None else community.strip()
+        if code is None:  # the resident's home community, if their home is in this city
+            home = homes.get_home(session, user_id=user_id)
+            if home is not None and home.city_id == coupon.city_id:
+                code = home.community_code
         if code is not None and not coupons.known_communities(
             session, city_id=coupon.city_id, codes=[code]
         ):

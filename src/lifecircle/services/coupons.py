@@ -22,6 +22,7 @@ from lifecircle.store.coupons import CouponRow, CouponStatus, IssuerKind
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import utc_now
 from lifecircle.store.notifications import notify
+from lifecircle.store.versions import touch_places
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -161,6 +162,7 @@ def create_coupon(*, engine: Engine, user_id: int, place_id: int, spec: CouponSp
             shop_ids=[shop.place_id],
             communities=codes,
         )
+        touch_places(session, place_ids=[shop.place_id])  # nearby search counts it
         created = _reread(session, coupon_id)
         _audit(
             session,
@@ -234,6 +236,8 @@ def update_coupon(
                     field="quantity",
                 )
         after = _reread(session, coupon_id)
+        if (after.status, after.quantity) != (before.status, before.quantity):
+            touch_places(session, place_ids=after.shop_ids)  # active or not, any left
         if after != before:
             _audit(
                 session,

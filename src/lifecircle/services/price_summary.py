@@ -23,8 +23,9 @@ from datetime import timedelta
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from lifecircle.core.money import ratio_hundredths, rise_hundredths, rose_more_than
+from lifecircle.core.money import percent_text, ratio_hundredths, rise_hundredths, rose_more_than
 from lifecircle.errors import ValidationError
+from lifecircle.io.export.table import Column, Table, xlsx_from_tables
 from lifecircle.store import prices
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import utc_now
@@ -186,4 +187,84 @@ def price_summary(
         share_hundredths=ratio_hundredths(publishing, shops) if shops else None,
         rises=rises[:MAX_RISES],
         rises_total=len(rises),
+    )
+
+
+def price_summary_xlsx(summary: PriceSummary) -> bytes:
+    """The summary as an XLSX workbook: its figures, the communities and the rises.
+
+    Money is in integer fen and shares are the exact percent texts of the JSON answer;
+    times are Asia/Shanghai.
+
+    Raises
+    ------
+    OptionalDependencyError
+        Without openpyxl (the ``xlsx`` extra).
+
+    """
+
+    def pct(hundredths: int | None) -> str | None:
+        return None if hundredths is None else percent_text(hundredths)
+
+    figures = Table(
+        "概况",
+        (Column("项目 Item"), Column("值 Value")),
+        [
+            ("城市 City", summary.city),
+            ("区域 Area", summary.area or "全市 whole city"),
+            ("起 Since (+08:00)", summary.since),
+            ("止 Until, excluded (+08:00)", summary.until),
+            ("涨幅阈值 Rise above (%)", summary.rise_pct),
+            ("商户 Shops", summary.shops),
+            ("明码标价商户 Shops publishing", summary.publishing),
+            ("比例 Share (%)", pct(summary.share_hundredths)),
+            ("涨价商品 Items risen", summary.rises_total),
+        ],
+    )
+    communities = Table(
+        "社区 Communities",
+        (
+            Column("社区编码 Code"),
+            Column("社区 Community"),
+            Column("商户 Shops", "0"),
+            Column("明码标价 Publishing", "0"),
+            Column("比例 Share (%)"),
+        ),
+        [
+            (c.code, c.name, c.shops, c.publishing, pct(c.share_hundredths))
+            for c in summary.communities
+        ],
+    )
+    rises = Table(
+        "涨价 Rises",
+        (
+            Column("商户 Shop"),
+            Column("地点 Place uid"),
+            Column("社区编码 Community"),
+            Column("商品 Item"),
+            Column("规格 Spec"),
+            Column("原价（分）Old, fen", "#,##0"),
+            Column("现价（分）New, fen", "#,##0"),
+            Column("涨幅 Rise (%)"),
+            Column("原价起 Old since (+08:00)"),
+            Column("现价起 New since (+08:00)"),
+        ),
+        [
+            (
+                r.shop_name,
+                r.uid,
+                r.community_code,
+                r.name,
+                r.spec,
+                r.old_fen,
+                r.new_fen,
+                percent_text(r.rise_hundredths),
+                r.old_since,
+                r.new_since,
+            )
+            for r in summary.rises
+        ],
+    )
+    return xlsx_from_tables(
+        [figures, communities, rises], title=f"lifecircle prices {summary.city}"
     )

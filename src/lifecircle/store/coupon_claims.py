@@ -9,7 +9,7 @@ in the caller's one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -296,3 +296,62 @@ def claims_expiring(session: Session, *, now: datetime, until: datetime) -> list
         .order_by(Coupon.valid_until, CouponClaim.id)
     ).all()
     return [Expiring(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ShopRedemption:
+    """A redemption in a shop's list: with its coupon's title and the code's last digits."""
+
+    redemption: RedemptionRow
+    title: str
+    code_tail: str
+
+
+@dataclass(frozen=True)
+class RedemptionTotals:
+    """Live (not undone) redemptions of a period: how many, spent and discounted, in fen."""
+
+    count: int
+    spent_fen: int
+    discount_fen: int
+    undone: int
+
+
+def _in_shop(place_id: int, since: datetime, until: datetime) -> list[Any]:
+    return [
+        CouponRedemption.place_id == place_id,
+        CouponRedemption.redeemed_at >= since,
+        CouponRedemption.redeemed_at < until,
+    ]
+
+
+def shop_redemptions(
+    session: Session, *, place_id: int, since: datetime, until: datetime, limit: int, offset: int
+) -> list[ShopRedemption]:
+    """A shop's redemptions made in ``[since, until)``, oldest first (undone ones too)."""
+    rows = session.execute(
+        select(CouponRedemption, Coupon.title, CouponClaim.code)
+        .join(Coupon, Coupon.id == CouponRedemption.coupon_id)
+        .join(CouponClaim, CouponClaim.id == CouponRedemption.claim_id)
+        .where(*_in_shop(place_id, since, until))
+        .order_by(CouponRedemption.redeemed_at, CouponRedemption.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [ShopRedemption(_redemption(row), title, code[-4:]) for row, title, code in rows]
+
+
+def redemption_totals(
+    session: Session, *, place_id: int, since: datetime, until: datetime
+) -> RedemptionTotals:
+    """Totals of a shop's redemptions in ``[since, until)``: sums in SQL, integers."""
+    live = CouponRedemption.undone_at.is_(None)
+    row = session.execute(
+        select(
+            func.count().filter(live),
+            func.coalesce(func.sum(CouponRedemption.spent_fen).filter(live), 0),
+            func.coalesce(func.sum(CouponRedemption.discount_fen).filter(live), 0),
+            func.count().filter(CouponRedemption.undone_at.is_not(None)),
+        ).where(*_in_shop(place_id, since, until))
+    ).one()
+    return RedemptionTotals(int(row[0]), int(row[1]), int(row[2]), int(row[3]))

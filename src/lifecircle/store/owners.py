@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lifecircle.errors import ConflictError, NotFoundError
 from lifecircle.store.models import City, Place, PlaceCategory, PlaceOwner
+from lifecircle.store.versions import touch_places
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -133,6 +134,8 @@ def set_community(session: Session, *, place_id: int, community_code: str | None
 def set_owner(session: Session, *, place_id: int, user_id: int) -> None:
     """Make ``user_id`` the owner of a place (nothing changes if it is already).
 
+    The place is stamped with a new places version: nearby search shows it verified.
+
     Raises
     ------
     NotFoundError
@@ -155,14 +158,18 @@ def set_owner(session: Session, *, place_id: int, user_id: int) -> None:
             session.flush()
     except IntegrityError:  # claimed by another transaction in between
         raise taken from None
+    touch_places(session, place_ids=[place_id])
 
 
 def remove_owner(session: Session, *, place_id: int, user_id: int) -> bool:
-    """End ``user_id``'s ownership of a place; whether they owned it."""
+    """End ``user_id``'s ownership of a place; whether they owned it (then it is touched)."""
     result = session.execute(
         delete(PlaceOwner).where(PlaceOwner.place_id == place_id, PlaceOwner.user_id == user_id)
     )
-    return bool(getattr(result, "rowcount", 0))
+    removed = bool(getattr(result, "rowcount", 0))
+    if removed:
+        touch_places(session, place_ids=[place_id])
+    return removed
 
 
 def owned_places(session: Session, *, user_id: int) -> list[OwnedPlace]:

@@ -16,14 +16,15 @@ at the next request does no harm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
 
 from lifecircle.errors import NotFoundError
 from lifecircle.store._bulk import IN_CHUNK, chunks
-from lifecircle.store.models import Base, City, Place, PlaceCategory, PlaceRemoval
+from lifecircle.store.models import Base, City, Place, PlaceCategory, PlaceRemoval, utc_now
+from lifecircle.store.shop_facts import ShopFacts, shop_facts
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -158,20 +159,25 @@ class PlaceChanges:
     """The places written after a version, with their categories, and those removed.
 
     ``rows`` are ``(id, uid, name, brand, lon, lat, opening_hours, weekly)`` tuples;
-    ``categories`` maps each of their ids to its category codes (sorted); ``removed``
-    are ids deleted after the version. ``version`` is the city's version read first.
+    ``categories`` maps each of their ids to its category codes (sorted); ``shops``
+    maps those of them with merchant data (an owner, services, offers, coupons) to it;
+    ``removed`` are ids deleted after the version. ``version`` is the city's version
+    read first.
     """
 
     version: int
     rows: list[tuple[int, str, str | None, str | None, float, float, str | None, Any]]
     categories: dict[int, list[str]]
     removed: list[int]
+    shops: dict[int, ShopFacts] = field(default_factory=dict)
 
 
 def place_changes(session: Session, *, city_id: int, since: int | None) -> PlaceChanges:
     """What changed in a city's places after version ``since`` (``None``: every place).
 
-    Three indexed queries (on ``(city_id, version)``); nothing is loaded as ORM objects.
+    Three indexed queries (on ``(city_id, version)``), and four for the merchants' data
+    of the same places (:func:`~lifecircle.store.shop_facts.shop_facts`); nothing is
+    loaded as ORM objects.
     """
     version = session.scalar(select(City.places_version).where(City.id == city_id))
     if version is None:
@@ -214,4 +220,7 @@ def place_changes(session: Session, *, city_id: int, since: int | None) -> Place
                 .order_by(PlaceRemoval.version, PlaceRemoval.id)
             )
         ]
-    return PlaceChanges(version=int(version), rows=rows, categories=categories, removed=removed)
+    shops = shop_facts(session, scope=scope, now=utc_now()) if rows else {}
+    return PlaceChanges(
+        version=int(version), rows=rows, categories=categories, removed=removed, shops=shops
+    )

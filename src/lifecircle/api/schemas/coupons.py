@@ -100,7 +100,9 @@ class ClaimCreate(BaseModel):
     """A claim: the resident's community, for coupons restricted to communities."""
 
     community: AreaCode | None = Field(
-        default=None, description="Your community's code (declared; kept with the claim)."
+        default=None,
+        description="Your community's code (declared; kept with the claim). Left out: the "
+        "community of your home (PUT /users/me/home) if it is in the coupon's city.",
     )
 
 

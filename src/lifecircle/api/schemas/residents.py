@@ -45,9 +45,17 @@ class NearbyPlacePublic(_Public):
     next_opening: datetime | None = Field(description="When it next opens, if closed (local)")
     closes_at: datetime | None = Field(description="When it closes, if open (local)")
     opening_hours: str | None = Field(description="The OSM-style opening_hours text")
-    services: list[str] = Field(description="Services offered (from merchants; none yet)")
-    coupons: int = Field(description="Active coupons (from merchants; 0 until they exist)")
-    near_expiry: int = Field(description="Near-expiry offers (from merchants; 0 until then)")
+    verified: bool = Field(
+        default=False, description="A merchant owns the place (a shop of the platform)"
+    )
+    services: list[str] = Field(
+        description="Service codes its merchant offers (一店多能: bill_payment, parcel_collection, "
+        "home_service, rental, pickup, open_24h)"
+    )
+    coupons: int = Field(
+        description="Active coupons valid there at `at`, with some left to claim", ge=0
+    )
+    near_expiry: int = Field(description="Live near-expiry (临期) offers there at `at`", ge=0)
 
 
 class NearbyPublic(_Public):

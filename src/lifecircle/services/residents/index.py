@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from lifecircle.core.assess.opening_hours import week_spans
+from lifecircle.core.expiry import day_start
 from lifecircle.core.walk.geodesy import geodesic_m
 from lifecircle.core.walk.impedance import MAX_SNAP_M
 from lifecircle.core.walk.live import PlaceIndex, Searcher, index_places
@@ -38,10 +39,13 @@ from lifecircle.store.db import session_scope
 from lifecircle.store.versions import place_changes, read_places_state
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.engine import Engine
 
     from lifecircle.core.assess.categories import Taxonomy
     from lifecircle.core.walk.network import WalkNetwork
+    from lifecircle.store.shop_facts import ShopFacts
     from lifecircle.store.versions import CityPlacesState, PlaceChanges
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -120,9 +124,31 @@ def _file_stamp(path: str | None) -> tuple[int, int] | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
+Windows = tuple[tuple[float, float], ...]
+"""Time windows ``[start, end)`` as POSIX seconds (a shop's live offers or coupons)."""
+
+
+def _windows(pairs: list[tuple[datetime, datetime]]) -> Windows:
+    return tuple((start.timestamp(), end.timestamp()) for start, end in pairs)
+
+
+def _offer_windows(facts: ShopFacts) -> Windows:
+    """Offers from 00:00 (Asia/Shanghai) of their warning window until the batch expires."""
+    return _windows([(day_start(warn_from), expires) for warn_from, expires in facts.offers])
+
+
+def count_open(windows: Windows, moment: float) -> int:
+    """How many of ``windows`` hold ``moment`` (POSIX seconds)."""
+    return sum(1 for start, end in windows if start <= moment < end)
+
+
 @dataclass
 class PlaceColumns:
-    """The places of a city by slot (index of every column), and the ids they stand for."""
+    """The places of a city by slot (index of every column), and the ids they stand for.
+
+    Beside the places' own data, the merchants': ``verified`` (an owner), ``services``
+    (codes), and the time windows of live near-expiry ``offers`` and active ``coupons``.
+    """
 
     n_categories: int
     place_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -137,6 +163,10 @@ class PlaceColumns:
     codes: list[tuple[str, ...]] = field(default_factory=list)
     refs: list[tuple[CategoryRef, ...]] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
+    verified: list[bool] = field(default_factory=list)
+    services: list[tuple[str, ...]] = field(default_factory=list)
+    offers: list[Windows] = field(default_factory=list)
+    coupons: list[Windows] = field(default_factory=list)
     slot_of: dict[int, int] = field(default_factory=dict)
     slot_of_uid: dict[str, int] = field(default_factory=dict)
     free: list[int] = field(default_factory=list)
@@ -164,7 +194,9 @@ class PlaceColumns:
         for column in (self.name, self.brand, self.hours, self.spans):
             column.extend([None] * extra)
         self.uid.extend([""] * extra)
-        self.codes.extend([()] * extra)
+        self.verified.extend([False] * extra)
+        for empty in (self.codes, self.services, self.offers, self.coupons):
+            empty.extend([()] * extra)
         self.refs.extend([()] * extra)
         self.text.extend([""] * extra)
 
@@ -185,7 +217,9 @@ class PlaceColumns:
         self.place_id[slot] = -1
         self.uid[slot] = ""
         self.name[slot] = self.brand[slot] = self.hours[slot] = self.spans[slot] = None
-        self.codes[slot] = ()
+        self.codes[slot] = self.services[slot] = ()
+        self.offers[slot] = self.coupons[slot] = ()
+        self.verified[slot] = False
         self.refs[slot] = ()
         self.text[slot] = ""
         self.categories[slot] = False
@@ -317,6 +351,14 @@ class CityIndex:
             cols.categories[slot, [self.column[c] for c in codes if c in self.column]] = True
             cols.text[slot] = normalise(f"{name or ''}\n{brand or ''}")
             cols.pinyin.pop(slot, None)
+            shop = changes.shops.get(pid)
+            if shop is None:
+                cols.verified[slot], cols.services[slot] = False, ()
+                cols.offers[slot] = cols.coupons[slot] = ()
+            else:
+                cols.verified[slot], cols.services[slot] = shop.verified, shop.services
+                cols.offers[slot] = _offer_windows(shop)
+                cols.coupons[slot] = _windows(shop.coupons)
         slots = np.asarray(moved, dtype=np.int64)
         snapped = snap_points(self.net, cols.lon[slots], cols.lat[slots])
         self.snapped_points += int(slots.size)

@@ -16,6 +16,7 @@ import numpy as np
 from lifecircle.core.assess.categories import GROUPS
 from lifecircle.core.walk.impedance import minutes_from_metres
 from lifecircle.errors import ValidationError
+from lifecircle.services.residents.index import count_open
 from lifecircle.services.residents.keywords import is_latin, keyword, normalise
 from lifecircle.services.residents.points import (
     local_moment,
@@ -54,8 +55,11 @@ class NearbyPlace:
     open_now, next_opening, closes_at
         From the weekly opening hours, in the city's time zone; ``None``: not known
         (or, for the two times, not applicable).
+    verified
+        A merchant owns the place (a shop of the platform).
     services, coupons, near_expiry
-        What merchants offer: none until the merchants' features exist.
+        What its merchant offers: service codes (一店多能), active coupons valid there
+        with some left to claim, and live near-expiry offers, both counted at ``at``.
 
     """
 
@@ -71,6 +75,7 @@ class NearbyPlace:
     next_opening: datetime | None
     closes_at: datetime | None
     opening_hours: str | None
+    verified: bool = False
     services: tuple[str, ...] = ()
     coupons: int = 0
     near_expiry: int = 0
@@ -208,6 +213,7 @@ def nearby(
     w_lon, w_lat = point_in(lon, lat, crs)
     index = live.city(city)
     moment = local_moment(at, index.timezone)
+    stamp = moment.timestamp()
     limit_m = walker.metres(minutes)
     columns = category_columns(index, categories)
     with index.lock:
@@ -245,6 +251,10 @@ def nearby(
                 next_opening=states[i].next_opening,
                 closes_at=states[i].closes_at,
                 opening_hours=cols.hours[s],
+                verified=cols.verified[s],
+                services=cols.services[s],
+                coupons=count_open(cols.coupons[s], stamp),
+                near_expiry=count_open(cols.offers[s], stamp),
             )
             for i, s in enumerate(slots.tolist())
         )

@@ -31,6 +31,7 @@ from lifecircle.store.db import session_scope
 from lifecircle.store.models import City, utc_now
 from lifecircle.store.owners import Shop, require_owned
 from lifecircle.store.stock import Batch, BatchState
+from lifecircle.store.versions import touch_places
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -334,6 +335,8 @@ def change_batch(
                 f"batch {batch_id} is {before.state}: its record is closed", field="batch_id"
             )
         after = stock.get_batch(session, place_id=place_id, batch_id=batch_id)
+        if before.offered_at is not None:  # its offer may end: nearby search follows
+            touch_places(session, place_ids=[place_id])
         action = "update" if state is None or state == BatchState.ACTIVE else str(state)
         _audit(
             session,
@@ -444,6 +447,7 @@ def publish_offer(
             offered_at=moment,
         ):
             raise ConflictError(f"batch {batch_id} was closed meanwhile", field="batch_id")
+        touch_places(session, place_ids=[place_id])  # nearby search shows the offer at once
         after = stock.get_batch(session, place_id=place_id, batch_id=batch_id)
         _audit(
             session,
