@@ -56,6 +56,11 @@ TABLES = {
     "coupons",
     "coupon_shops",
     "coupon_communities",
+    "consultations",
+    "consultation_stances",
+    "consultation_comments",
+    "service_reports",
+    "complaints",
     "coupon_claims",
     "coupon_redemptions",
 }

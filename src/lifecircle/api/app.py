@@ -22,7 +22,10 @@ from lifecircle.api.errors import install_error_handlers
 from lifecircle.api.routers import (
     auth,
     cities,
+    complaints,
+    consultations,
     coupons,
+    feedback,
     health,
     homes,
     jobs,
@@ -59,6 +62,9 @@ ROUTERS = (
     stock.router,
     prices.router,
     coupons.router,
+    consultations.router,
+    feedback.router,
+    complaints.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

@@ -8,11 +8,33 @@ imports them all, so ``metadata`` (what Alembic compares migrations with) is who
 
 from __future__ import annotations
 
-from lifecircle.store import audit, coupons, homes, notifications, prices, shops, stock
+from lifecircle.store import (
+    audit,
+    complaints,
+    consultations,
+    coupons,
+    feedback,
+    homes,
+    notifications,
+    prices,
+    shops,
+    stock,
+)
 from lifecircle.store.models import Base
 
 metadata = Base.metadata
 """The metadata of every table."""
 
-MODEL_MODULES = (audit, notifications, shops, stock, prices, coupons, homes)
+MODEL_MODULES = (
+    audit,
+    notifications,
+    shops,
+    stock,
+    prices,
+    coupons,
+    homes,
+    consultations,
+    feedback,
+    complaints,
+)
 """The platform's model modules (beyond :mod:`lifecircle.store.models`)."""
