@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from lifecircle.core.expiry import local_date
 from lifecircle.core.integrity import integrity_grade, integrity_marks
 from lifecircle.core.money import percent_text, ratio_hundredths
 from lifecircle.errors import NotFoundError, ValidationError
@@ -213,3 +214,51 @@ def complaints_summary(
         complaints=sum(r.complaints for r in rows),
         upheld=sum(r.upheld for r in rows),
     )
+
+
+def report_complaints(
+    *, engine: Engine, city: str, document: dict[str, Any], now: datetime | None = None
+) -> dict[str, Any]:
+    """The report's complaints section: the last 12 months per community of ``document``.
+
+    Populations are the assessment document's own (the run the report shows); complaints
+    at places in no community's boundary make a row of code ``None``.
+    """
+    until = now or utc_now()
+    since = until - timedelta(days=WINDOW_DAYS)
+    with session_scope(engine) as session:
+        city_id = get_city(session, name=city).id
+        counts = complaint_store.counts_by_community(
+            session, city_id=city_id, communities=None, since=since, until=until
+        )
+    rows = []
+    for com in document.get("communities", []):
+        n, up = counts.pop(com["code"], (0, 0))
+        population = float(com.get("population") or 0.0)
+        rows.append(
+            {
+                "code": com["code"],
+                "name": com.get("name"),
+                "population": population,
+                "complaints": n,
+                "upheld": up,
+                "per_1000": per_thousand(n, population),
+            }
+        )
+    for code, (n, up) in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
+        rows.append(
+            {
+                "code": code,
+                "name": None,
+                "population": None,
+                "complaints": n,
+                "upheld": up,
+                "per_1000": None,
+            }
+        )
+    return {
+        "since": local_date(since).isoformat(),
+        "until": local_date(until).isoformat(),
+        "total": sum(r["complaints"] for r in rows),
+        "rows": rows,
+    }
