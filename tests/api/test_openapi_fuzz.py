@@ -68,8 +68,12 @@ class Fuzzed:
 
 def _role_for(path: str) -> Role:
     """The account an operation is for (its other roles are the matrix's business)."""
-    if path.startswith("/api/v1/coupons/") or (
-        path.startswith("/api/v1/campaigns/") and path.endswith("/claims")
+    if path.startswith("/api/v1/coupons/") or path.endswith(("/stance", "/comments")):
+        return Role.RESIDENT
+    if path.startswith("/api/v1/campaigns/") and path.endswith("/claims"):
+        return Role.RESIDENT
+    if path.endswith(("/feedback", "/complaints")) and not path.endswith(
+        "/cities/{city}/complaints"
     ):
         return Role.RESIDENT
     if path.startswith(

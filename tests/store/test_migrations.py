@@ -62,6 +62,11 @@ TABLES = {
     "coupon_communities",
     "campaigns",
     "campaign_categories",
+    "consultations",
+    "consultation_stances",
+    "consultation_comments",
+    "service_reports",
+    "complaints",
     "coupon_claims",
     "coupon_redemptions",
 }

@@ -23,7 +23,10 @@ from lifecircle.api.routers import (
     auth,
     campaigns,
     cities,
+    complaints,
+    consultations,
     coupons,
+    feedback,
     health,
     homes,
     indicators,
@@ -65,6 +68,9 @@ ROUTERS = (
     indicators.router,
     campaigns.router,
     reports.router,
+    consultations.router,
+    feedback.router,
+    complaints.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

@@ -17,6 +17,7 @@ from shapely.geometry import mapping
 from lifecircle import __version__
 from lifecircle.errors import DataError
 from lifecircle.report.assets import load_assets
+from lifecircle.report.complaints import section_context
 from lifecircle.report.i18n import HTML_LANG, strings
 
 if TYPE_CHECKING:
@@ -546,6 +547,7 @@ def render_report(
     plan: Mapping[str, Any] | None = None,
     lang: str = "zh",
     assets: Assets | None = None,
+    complaints: dict[str, Any] | None = None,
 ) -> str:
     """The assessment report as one self-contained HTML page (no network needed to view).
 
@@ -563,6 +565,8 @@ def render_report(
         ``"zh"`` (default) or ``"en"``.
     assets
         Leaflet and ECharts texts; default :func:`~lifecircle.report.assets.load_assets`.
+    complaints
+        Complaints per community, a section of its own (:mod:`lifecircle.report.complaints`).
 
     Returns
     -------
@@ -610,4 +614,5 @@ def render_report(
         leaflet_css=Markup(assets.leaflet_css),  # noqa: S704 - trusted library text
         leaflet_js=_inline_js(assets.leaflet_js),
         echarts_js=_inline_js(assets.echarts_js),
+        **section_context(complaints, lang),
     )

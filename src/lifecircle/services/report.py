@@ -11,6 +11,7 @@ from lifecircle.io.export.assessment import FORMATS, write_assessment
 from lifecircle.io.export.output import atomic_text
 from lifecircle.services.assess import stored_assessment
 from lifecircle.services.city.cities import stored_units
+from lifecircle.services.integrity import report_complaints
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_plan
@@ -113,7 +114,12 @@ def write_report(
         from lifecircle.report.assets import load_assets  # noqa: PLC0415
 
         html = render_report(
-            document, geometries=geometries, plan=plan, lang=lang, assets=load_assets(assets_dir)
+            document,
+            geometries=geometries,
+            plan=plan,
+            lang=lang,
+            assets=load_assets(assets_dir),
+            complaints=report_complaints(engine=engine, city=name, document=document),
         )
         with atomic_text(target) as fh:
             fh.write(html)

@@ -11,7 +11,10 @@ from __future__ import annotations
 from lifecircle.store import (
     audit,
     campaigns,
+    complaints,
+    consultations,
     coupons,
+    feedback,
     homes,
     indicators,
     notifications,
@@ -34,5 +37,8 @@ MODEL_MODULES = (
     homes,
     indicators,
     campaigns,
+    consultations,
+    feedback,
+    complaints,
 )
 """The platform's model modules (beyond :mod:`lifecircle.store.models`)."""
