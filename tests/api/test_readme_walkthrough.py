@@ -1,10 +1,11 @@
-"""The README's merchants' walkthrough, run as written against a real ``lifecircle serve``.
+"""The README's walkthroughs, run as written against a real ``lifecircle serve``.
 
-The shell block between ``<!-- walkthrough:start -->`` and ``<!-- walkthrough:end -->``
-of README.md is what a newcomer copies: register a merchant, claim a shop, have it
-approved, publish prices, create a coupon, claim it as a resident, redeem it, record a
-near-expiry batch and see the warning. It runs here with bash and curl on the demo city
-(real OSM data of Helsinki), so the README cannot drift from the API.
+Each shell block between ``<!-- walkthrough:start NAME -->`` and ``<!-- walkthrough:end -->``
+of README.md is what a newcomer copies. ``merchants``: register a merchant, claim a shop,
+have it approved, publish prices, create a coupon, claim it as a resident, redeem it,
+record a near-expiry batch and see the warning. They run here with bash and curl on the
+demo city (real OSM data of Helsinki), in their README order on one server, so the
+README cannot drift from the API.
 """
 
 from __future__ import annotations
@@ -25,14 +26,26 @@ from tests.pg import free_port
 
 README = SOURCE.parent / "README.md"
 BLOCK = re.compile(
-    r"<!-- walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- walkthrough:end -->", re.DOTALL
+    r"<!-- walkthrough:start (\w+) -->\s*```sh\n(.*?)```\s*<!-- walkthrough:end -->", re.DOTALL
 )
 
 
-def _walkthrough() -> str:
-    found = BLOCK.search(README.read_text(encoding="utf-8"))
-    assert found, "README.md has no walkthrough block"
-    return found.group(1)
+def _walkthroughs() -> dict[str, str]:
+    found = dict(BLOCK.findall(README.read_text(encoding="utf-8")))
+    assert "merchants" in found, "README.md has no merchants' walkthrough"
+    return found
+
+
+EXPECTED = {
+    "merchants": [
+        "('口罩', 1250, '12.50')",
+        "(1000, 5800)",  # 满50减10 on 68 yuan: 10 off, 58 paid
+        "\n409\n",  # the same code a second time
+        "[('酸奶', 2, 50)]",  # on the day's near-expiry list, two days left, 50 % off
+        "expiry_warning",
+    ],
+}
+"""What each walkthrough must print (the README shows it)."""
 
 
 def _password(printed: str, name: str) -> str:
@@ -68,35 +81,39 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path: Path) -> None:
             env=env,
         )
     api = f"http://127.0.0.1:{port}/api/v1"
+    outputs: dict[str, str] = {}
     try:
         _wait_for_health(f"{api}/health", server, log)
         printed = log.read_text()
-        run = subprocess.run(
-            ["bash", "-c", "set -euo pipefail\n" + _walkthrough()],
-            env=env
-            | {
-                "API": api,
-                "OFFICIAL_PASSWORD": _password(printed, "demo-official"),
-                "RESIDENT_PASSWORD": _password(printed, "demo-resident"),
-            },
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        env |= {
+            "API": api,
+            "OFFICIAL_PASSWORD": _password(printed, "demo-official"),
+            "RESIDENT_PASSWORD": _password(printed, "demo-resident"),
+        }
+        for name, block in _walkthroughs().items():
+            run = subprocess.run(
+                ["bash", "-c", "set -euo pipefail\n" + block],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            assert run.returncode == 0, (
+                f"walkthrough {name}:\n{run.stdout}\n{run.stderr}\n{log.read_text()[-3000:]}"
+            )
+            print(run.stdout)  # shown with -s: what a newcomer sees
+            outputs[name] = run.stdout
     finally:
         server.send_signal(signal.SIGINT)
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n{log.read_text()[-3000:]}"
-    out = run.stdout
-    print(out)  # shown with -s: what a newcomer sees
-    assert "('口罩', 1250, '12.50')" in out
-    assert "(1000, 5800)" in out  # 满50减10 on 68 yuan: 10 off, 58 paid
-    assert "\n409\n" in out  # the same code a second time
-    assert "'酸奶', 2," in out  # on the day's near-expiry list, two days left
-    assert "expiry_warning" in out
+    missing = [
+        (name, text) for name, texts in EXPECTED.items() for text in texts
+        if text not in outputs.get(name, "")
+    ]  # fmt: skip
+    assert missing == [], outputs
     assert (tmp_path / "coupon-qr.svg").read_text().lstrip().startswith("<?xml")
