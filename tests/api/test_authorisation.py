@@ -29,6 +29,7 @@ from tests.api import (
     rules_prices,
     rules_shops,
     rules_stock,
+    rules_surveys,
 )
 from tests.api.world import CITY, FUTIAN, PASSWORD, World, unique
 
@@ -248,6 +249,7 @@ FEATURE_RULES = (
     rules_prices.RULES,
     rules_homes.RULES,
     rules_coupons.RULES,
+    rules_surveys.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

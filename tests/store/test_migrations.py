@@ -56,6 +56,9 @@ TABLES = {
     "coupons",
     "coupon_shops",
     "coupon_communities",
+    "surveys",
+    "survey_communities",
+    "survey_answers",
     "coupon_claims",
     "coupon_redemptions",
 }

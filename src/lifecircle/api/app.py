@@ -31,6 +31,7 @@ from lifecircle.api.routers import (
     residents,
     shops,
     stock,
+    surveys,
     users,
 )
 from lifecircle.config import Settings, get_settings, production_problems
@@ -59,6 +60,7 @@ ROUTERS = (
     stock.router,
     prices.router,
     coupons.router,
+    surveys.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

@@ -8,11 +8,11 @@ imports them all, so ``metadata`` (what Alembic compares migrations with) is who
 
 from __future__ import annotations
 
-from lifecircle.store import audit, coupons, homes, notifications, prices, shops, stock
+from lifecircle.store import audit, coupons, homes, notifications, prices, shops, stock, surveys
 from lifecircle.store.models import Base
 
 metadata = Base.metadata
 """The metadata of every table."""
 
-MODEL_MODULES = (audit, notifications, shops, stock, prices, coupons, homes)
+MODEL_MODULES = (audit, notifications, shops, stock, prices, coupons, homes, surveys)
 """The platform's model modules (beyond :mod:`lifecircle.store.models`)."""
