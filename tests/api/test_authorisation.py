@@ -32,6 +32,7 @@ from tests.api import (
     rules_reports,
     rules_shops,
     rules_stock,
+    rules_surveys,
     rules_voice,
 )
 from tests.api.world import CITY, FUTIAN, PASSWORD, World, unique
@@ -256,6 +257,7 @@ FEATURE_RULES = (
     rules_campaigns.RULES,
     rules_reports.RULES,
     rules_voice.RULES,
+    rules_surveys.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

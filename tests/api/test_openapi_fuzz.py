@@ -68,7 +68,7 @@ class Fuzzed:
 
 def _role_for(path: str) -> Role:
     """The account an operation is for (its other roles are the matrix's business)."""
-    if path.startswith("/api/v1/coupons/") or path.endswith(("/stance", "/comments")):
+    if path.startswith("/api/v1/coupons/") or path.endswith(("/stance", "/comments", "/answers")):
         return Role.RESIDENT
     if path.startswith("/api/v1/campaigns/") and path.endswith("/claims"):
         return Role.RESIDENT

@@ -67,6 +67,9 @@ TABLES = {
     "consultation_comments",
     "service_reports",
     "complaints",
+    "surveys",
+    "survey_communities",
+    "survey_answers",
     "coupon_claims",
     "coupon_redemptions",
 }

@@ -37,6 +37,7 @@ from lifecircle.api.routers import (
     residents,
     shops,
     stock,
+    surveys,
     users,
 )
 from lifecircle.config import Settings, get_settings, production_problems
@@ -71,6 +72,7 @@ ROUTERS = (
     consultations.router,
     feedback.router,
     complaints.router,
+    surveys.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

@@ -50,10 +50,10 @@ from lifecircle.core.walk.impedance import (
 from lifecircle.core.walk.snap import snap_points
 from lifecircle.errors import ValidationError
 from lifecircle.io.targets import load_targets
-from lifecircle.io.units.assessment_units import name_key
 from lifecircle.services.circle_types import circle_types
 from lifecircle.services.city.data import CityData, load_compute_store
-from lifecircle.services.pilots import mix_record, pilot_mix, pilot_rows
+from lifecircle.services.pilots import match_pilots, mix_record, pilot_mix, pilot_rows
+from lifecircle.services.survey_results import latest_satisfaction
 from lifecircle.services.usage import community_usage, usage_record
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from lifecircle.core.walk.snap import Snapped
+    from lifecircle.services.survey_results import SatisfactionCounts
 
 PROFILES = MappingProxyType({"standard": WALK_SPEED_KMH, "elderly": ELDERLY_SPEED_KMH})
 """Headline walking profiles and their speeds, km/h."""
@@ -234,23 +235,30 @@ def _histogram(data: CityData, w: Walks, params: AssessParams) -> dict[str, Any]
 
 def _match_pilots(data: CityData, targets: PlanTargets) -> dict[int, int]:
     """Pilot seq → unit index, by name (and 街道 / 区 where both sides give one)."""
-    by_name: dict[str, list[int]] = {}
-    for i, n in enumerate(data.units.names):
-        by_name.setdefault(name_key(n), []).append(i)
-    found: dict[int, int] = {}
-    for pilot in targets.pilots:
-        candidates = by_name.get(name_key(pilot.name), [])
+    u = data.units
+    return match_pilots(targets, u.names, u.streets, u.districts)
 
-        def agrees(i: int, pilot: Any = pilot) -> bool:
-            street, district = data.units.streets[i], data.units.districts[i]
-            return (not street or name_key(street) == name_key(pilot.street)) and (
-                not district or name_key(district) == name_key(pilot.district)
-            )
 
-        fitting = [i for i in candidates if agrees(i)]
-        if len(fitting) == 1:
-            found[pilot.seq] = fitting[0]
-    return found
+def _satisfaction_figures(
+    counts: SatisfactionCounts | None, pilot_codes: set[str]
+) -> dict[str, Any]:
+    """The satisfaction members of :class:`CityFigures` from a survey's counts.
+
+    The pilots' figure pools the answers filed under the matched pilots' communities;
+    the city's is given only by a survey of the whole city (one of chosen communities
+    says nothing of the rest).
+    """
+    if counts is None:
+        return {}
+    pilots = counts.cell(pilot_codes) if pilot_codes else None
+    city = counts.cell() if counts.scope == "city" else None
+    return {
+        "satisfaction_pilots": None if pilots is None else pilots.share,
+        "satisfaction_pilots_cell": pilots,
+        "satisfaction_all": None if city is None else city.share,
+        "satisfaction_all_cell": city,
+        "satisfaction_survey": counts.describe(),
+    }
 
 
 @dataclass(frozen=True)
@@ -397,6 +405,7 @@ def assess(
     *,
     targets: PlanTargets | None = None,
     progress: Callable[[str], None] | None = None,
+    satisfaction: SatisfactionCounts | None = None,
 ) -> dict[str, Any]:
     """Assess a city: the assessment document (docs/assessment.md), not yet stored.
 
@@ -410,6 +419,9 @@ def assess(
         The plan's targets (default: ``params.targets`` loaded).
     progress
         Called with the name of each step as it starts.
+    satisfaction
+        The latest satisfaction survey's answers per community, for the satisfaction
+        targets (``None``: not recorded).
 
     Returns
     -------
@@ -449,6 +461,7 @@ def assess(
         basic_share=params.rules().basic_share,
         shops=len(data.places),
         **data.recorded,
+        **_satisfaction_figures(satisfaction, {data.units.codes[k] for k in pilots.values()}),
     )
     target_rows = [asdict(t) for t in evaluate_targets(targets, figures)]
     in_units = data.places.zone >= 0
@@ -542,7 +555,12 @@ def run_assessment(
     return load_compute_store(
         engine=engine,
         name=name,
-        compute=lambda data: assess(data, params, progress=progress),
+        compute=lambda data: assess(
+            data,
+            params,
+            progress=progress,
+            satisfaction=latest_satisfaction(engine=engine, name=name),
+        ),
         key="run",
         store=(lambda s, city_id, doc: save_assessment(s, city_id=city_id, document=doc))
         if save

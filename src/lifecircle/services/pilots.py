@@ -11,12 +11,42 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lifecircle.core.assess.circles import pilot_type_shares
+from lifecircle.io.units.assessment_units import name_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from lifecircle.core.assess.circles import PilotMix
     from lifecircle.core.assess.targets import PlanTargets
+
+
+def match_pilots(
+    targets: PlanTargets,
+    names: Sequence[str],
+    streets: Sequence[str],
+    districts: Sequence[str],
+) -> dict[int, int]:
+    """Pilot seq → index of the unit it names, by name (and 街道 / 区 where both give one).
+
+    A pilot is matched only when exactly one unit fits: a name found twice in the same
+    街道 and 区 (or with neither known) stays unmatched rather than guessed.
+    """
+    by_name: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        by_name.setdefault(name_key(n), []).append(i)
+    found: dict[int, int] = {}
+    for pilot in targets.pilots:
+
+        def agrees(i: int, pilot: Any = pilot) -> bool:
+            street, district = streets[i], districts[i]
+            return (not street or name_key(street) == name_key(pilot.street)) and (
+                not district or name_key(district) == name_key(pilot.district)
+            )
+
+        fitting = [i for i in by_name.get(name_key(pilot.name), []) if agrees(i)]
+        if len(fitting) == 1:
+            found[pilot.seq] = fitting[0]
+    return found
 
 
 def pilot_rows(

@@ -21,6 +21,7 @@ from lifecircle.store import (
     prices,
     shops,
     stock,
+    surveys,
 )
 from lifecircle.store.models import Base
 
@@ -40,5 +41,6 @@ MODEL_MODULES = (
     consultations,
     feedback,
     complaints,
+    surveys,
 )
 """The platform's model modules (beyond :mod:`lifecircle.store.models`)."""

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from lifecircle.core.assess.circles import PilotMix
+    from lifecircle.core.surveys import ShareCell
 
 
 STATUSES: Mapping[bool | None, tuple[str, str]] = MappingProxyType(
@@ -103,6 +104,9 @@ class CityFigures:
         coverage when every basic category reaches this share (0..1) of its residents.
     satisfaction_pilots, satisfaction_all
         Survey satisfaction (0..1) in the pilots and city-wide.
+    satisfaction_pilots_cell, satisfaction_all_cell, satisfaction_survey
+        The cells those shares come from (answers, 95 % Wilson interval; a cell of too
+        few answers has no share), and which survey they are of.
     commercial_floor_share
         Community commerce and services as a share of floor area.
     commercial_centres
@@ -125,6 +129,9 @@ class CityFigures:
     shops: int | None = None
     employees: int | None = None
     investment_cny: float | None = None
+    satisfaction_pilots_cell: ShareCell | None = None
+    satisfaction_all_cell: ShareCell | None = None
+    satisfaction_survey: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,8 @@ class TargetRow:
     ``met`` is ``True`` (met), ``False`` (not met) or ``None`` (not evaluable: not
     recorded, or too little known to tell). ``threshold`` is the share of residents
     (0..1) every basic category must reach for a unit to count as fully covered, on the
-    rows that count such units; ``None`` on the others.
+    rows that count such units; ``None`` on the others. ``n``, ``low`` and ``high`` are a
+    survey figure's answers and 95 % Wilson interval (satisfaction rows).
     """
 
     code: str
@@ -148,10 +156,27 @@ class TargetRow:
     note: str
     source: str
     threshold: float | None = None
+    n: int | None = None
+    low: float | None = None
+    high: float | None = None
 
 
 def _at_least(actual: float | None, target: float) -> bool | None:
     return None if actual is None else actual >= target - 1e-12
+
+
+def survey_note(cell: ShareCell | None, survey: str) -> str:
+    """A satisfaction row's note: answers and interval, too few, or not recorded yet."""
+    if cell is None:
+        return "not recorded yet" + (f" ({survey})" if survey else "")
+    if cell.share is None:
+        return f"too few answers ({cell.n}, fewer than 5): no figure; {survey}"
+    assert cell.low is not None
+    assert cell.high is not None
+    return (
+        f"{cell.n} answers, 95 % Wilson interval {100 * cell.low:.1f}–{100 * cell.high:.1f} %; "
+        + survey
+    )
 
 
 def pilot_mix_note(mix: PilotMix) -> str:
@@ -252,7 +277,7 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             src.get("pilot_types", targets.document),
         )
     )
-    for code, zh, en, value, goal, key in (
+    for code, zh, en, value, goal, key, cell in (
         (
             "pilot_satisfaction",
             "试点区域居民满意度",
@@ -260,6 +285,7 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             figures.satisfaction_pilots,
             targets.pilot_satisfaction,
             "pilot_satisfaction",
+            figures.satisfaction_pilots_cell,
         ),
         (
             "satisfaction",
@@ -268,6 +294,7 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             figures.satisfaction_all,
             targets.national_satisfaction,
             "national_satisfaction",
+            figures.satisfaction_all_cell,
         ),
         (
             "commercial_floor_share",
@@ -276,8 +303,10 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             figures.commercial_floor_share,
             targets.commercial_floor_share,
             "commercial_floor_share",
+            None,
         ),
     ):
+        surveyed = code in {"pilot_satisfaction", "satisfaction"}
         rows.append(
             TargetRow(
                 code,
@@ -288,8 +317,13 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
                 "share",
                 None,
                 _at_least(value, goal),
-                "not recorded yet" if value is None else "",
+                survey_note(cell, figures.satisfaction_survey)
+                if surveyed and (cell is not None or figures.satisfaction_survey)
+                else ("not recorded yet" if value is None else ""),
                 src.get(key, targets.document),
+                n=None if cell is None else cell.n,
+                low=None if cell is None else cell.low,
+                high=None if cell is None else cell.high,
             )
         )
     centres = figures.commercial_centres
