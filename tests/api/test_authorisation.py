@@ -25,6 +25,7 @@ from lifecircle.store.models import AssessmentRun, JobKind
 from tests.api import (
     rules_coupons,
     rules_homes,
+    rules_layers,
     rules_platform,
     rules_prices,
     rules_shops,
@@ -248,6 +249,7 @@ FEATURE_RULES = (
     rules_prices.RULES,
     rules_homes.RULES,
     rules_coupons.RULES,
+    rules_layers.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

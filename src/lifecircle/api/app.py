@@ -26,6 +26,7 @@ from lifecircle.api.routers import (
     health,
     homes,
     jobs,
+    layers,
     platform,
     prices,
     residents,
@@ -33,6 +34,7 @@ from lifecircle.api.routers import (
     stock,
     users,
 )
+from lifecircle.api.web import install_web
 from lifecircle.config import Settings, get_settings, production_problems
 from lifecircle.errors import AuthenticationError, ValidationError
 from lifecircle.services.accounts import account_for_token
@@ -59,6 +61,7 @@ ROUTERS = (
     stock.router,
     prices.router,
     coupons.router,
+    layers.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""
@@ -143,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    install_web(app, web_dir=settings.web_dir)  # last: `/` and `/app/...`
     return app
 
 
