@@ -226,7 +226,8 @@ def test_resident_finds_a_pharmacy_and_claims_a_coupon(
     assert re.search(r"步行路线：\d+ 分钟，\d+ 米", summary), summary
     page.locator("path.lc-route").wait_for(state="attached")
     assert page.locator("path.lc-place").count() >= 1
-    page.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length > 20")
+    page.locator("path.lc-street").first.wait_for(state="attached")  # the walking network
+    page.locator("path.lc-community").first.wait_for(state="attached")  # h3 outlines
     assert page.locator(".leaflet-tile").count() == 0  # no tiles: the streets are ours
     page.screenshot(path=str(SHOTS / f"near-{size}.png"), full_page=True)
     _axe(page, "near me")
@@ -257,6 +258,7 @@ def test_resident_finds_a_pharmacy_and_claims_a_coupon(
         "(() => { const i = document.querySelector(\"[data-testid='qr']\"); "
         "return i && i.complete && i.naturalWidth > 0; })()"
     )
+    page.wait_for_timeout(400)  # the popup's opening animation, for the screenshot
     shown = page.get_by_test_id("code").inner_text().replace(" ", "")
     assert shown == code.group(0)  # the newest claim first: the one just made
     page.screenshot(path=str(SHOTS / f"coupon-{size}.png"), full_page=True)

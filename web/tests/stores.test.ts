@@ -79,7 +79,7 @@ describe("nearby", () => {
     const { asked, client } = serving({
       "GET /api/v1/cities": () => json([{ name: "helsinki", places: 10, communities: 2 }]),
       "GET /api/v1/cities/helsinki": () => json({ name: "helsinki", categories: [cat("pharmacy", "basic")] }),
-      "GET /api/v1/cities/helsinki/nearby": () => json({ total: 1, places }),
+      "GET /api/v1/cities/helsinki/nearby": () => json({ total: 1, minutes: 15, places }),
     });
     const nearby = useNearby();
     await nearby.loadCity(client);
@@ -93,6 +93,7 @@ describe("nearby", () => {
     await nearby.search(client, "elderly");
     expect(nearby.places).toEqual(places);
     expect(nearby.total).toBe(1);
+    expect(nearby.minutes).toBe(15);
     expect(asked.at(-1)).toBe(
       "GET /api/v1/cities/helsinki/nearby?lon=24.94&lat=60.17&crs=wgs84&profile=elderly&category=pharmacy&open_now=true&limit=30",
     );

@@ -1,5 +1,5 @@
 // vue-i18n: Chinese (zh-CN) first, English available; Vant's own texts follow the choice.
-import { Locale } from "vant";
+import { Locale, type OverlayProps } from "vant";
 import enUS from "vant/es/locale/lang/en-US";
 import zhCN from "vant/es/locale/lang/zh-CN";
 import { createI18n } from "vue-i18n";
@@ -27,4 +27,12 @@ export function yuan(fen: number): string {
   const sign = fen < 0 ? "-" : "";
   const abs = Math.abs(Math.trunc(fen));
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+/**
+ * Props that name a popup's overlay (Vant makes it a button that closes the popup, and
+ * passes extra props on to its element; its type does not list aria-label).
+ */
+export function overlayLabel(label: string): Partial<OverlayProps> {
+  return { "aria-label": label } as unknown as Partial<OverlayProps>;
 }

@@ -21,6 +21,8 @@ export const useNearby = defineStore("nearby", {
     openNow: false,
     places: [] as NearbyPlace[],
     total: 0,
+    /** The walking limit of the last answer, minutes. */
+    minutes: 15,
     loading: false,
     error: null as string | null,
     route: null as RouteFeature | null,
@@ -54,6 +56,7 @@ export const useNearby = defineStore("nearby", {
         });
         this.places = found.places;
         this.total = found.total;
+        this.minutes = found.minutes;
       } catch (error) {
         this.places = [];
         this.total = 0;
