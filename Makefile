@@ -11,6 +11,9 @@ OUT    := out
 PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
 NODE_STAMP := node_modules/.package-lock.json
+WEB_STAMP  := web/node_modules/.package-lock.json
+WEB_BUILD  := web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 CHROMIUM   ?= /usr/bin/chromium
 
 .PHONY: setup demo-city run serve test lint typecheck unit bench bench-quick clean pg-server browser
@@ -25,7 +28,15 @@ $(STAMP): pyproject.toml
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-setup: $(STAMP) $(NODE_STAMP)
+# the web application (web/): its own npm packages (web/package-lock.json), built once into
+# web/dist, which `lifecircle serve` serves at / (rebuilt when a source changes)
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+$(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npm run build --silent
+
+setup: $(STAMP) $(NODE_STAMP) $(WEB_BUILD)
 
 $(DEMO): | $(STAMP)
 	$(BIN)/python scripts/fetch_demo.py $(DEMO)
@@ -43,7 +54,7 @@ run: $(NODE_STAMP) demo-city
 	$(BIN)/lifecircle report helsinki -o $(OUT)/helsinki.html
 
 # the service platform on the demo city, with sample accounts (passwords printed once)
-serve: demo-city
+serve: $(WEB_BUILD) demo-city
 	$(BIN)/lifecircle serve --demo --demo-city helsinki
 
 lint: $(STAMP)
@@ -51,20 +62,24 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/lint-imports --no-cache
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(WEB_STAMP)
 	$(BIN)/mypy
+	cd web && npm run typecheck --silent
 
 # the PostgreSQL tests start their own throwaway server from Debian's binaries
 pg-server:
 	@test -n "$(PG_INITDB)" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends postgresql; }
 
-# the report test drives Debian's chromium through Playwright (no browser download)
+# the report and web tests drive Debian's chromium through Playwright (no browser download);
+# the README's walkthroughs run with curl
 browser:
-	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
+	@{ test -x $(CHROMIUM) && command -v curl >/dev/null; } || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		chromium fonts-noto-cjk curl; }
 
-unit: $(STAMP) $(NODE_STAMP) pg-server browser
+unit: $(STAMP) $(NODE_STAMP) $(WEB_BUILD) pg-server browser
+	cd web && npm test --silent
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
@@ -86,5 +101,5 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/coupon_bench.py --quick
 
 clean:
-	rm -rf $(VENV) node_modules data $(OUT) test-output benchmarks/_build .pytest_cache \
+	rm -rf $(VENV) node_modules web/node_modules web/dist data $(OUT) test-output benchmarks/_build .pytest_cache \
 		.mypy_cache .ruff_cache

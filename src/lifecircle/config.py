@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         The ``node_modules`` folder holding Leaflet and ECharts for the HTML reports
         (``LIFECIRCLE_ASSETS_DIR``); unset, it is looked for from the working directory
         up and beside the source tree (``npm ci`` puts it there).
+    web_dir
+        The built web application (``LIFECIRCLE_WEB_DIR``, a folder with ``index.html``);
+        unset, ``web/dist`` beside the source tree (``make setup`` builds it there).
+        ``lifecircle serve`` serves it at ``/``.
     environment
         ``development`` (default) or ``production`` (``LIFECIRCLE_ENVIRONMENT``). In
         production the settings are refused without a secret key of the deployment's own
@@ -102,6 +106,7 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
     assets_dir: Path | None = None
+    web_dir: Path | None = None
     environment: Literal["development", "production"] = "development"
     debug: bool = False
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)

@@ -27,6 +27,7 @@ from tests.api import (
     rules_coupons,
     rules_homes,
     rules_indicators,
+    rules_layers,
     rules_platform,
     rules_prices,
     rules_reports,
@@ -258,6 +259,7 @@ FEATURE_RULES = (
     rules_reports.RULES,
     rules_voice.RULES,
     rules_surveys.RULES,
+    rules_layers.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

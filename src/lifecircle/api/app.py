@@ -31,6 +31,7 @@ from lifecircle.api.routers import (
     homes,
     indicators,
     jobs,
+    layers,
     platform,
     prices,
     reports,
@@ -40,6 +41,7 @@ from lifecircle.api.routers import (
     surveys,
     users,
 )
+from lifecircle.api.web import install_web
 from lifecircle.config import Settings, get_settings, production_problems
 from lifecircle.errors import AuthenticationError, ValidationError
 from lifecircle.services.accounts import account_for_token
@@ -73,6 +75,7 @@ ROUTERS = (
     feedback.router,
     complaints.router,
     surveys.router,
+    layers.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""
@@ -157,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    install_web(app, web_dir=settings.web_dir)  # last: `/` and `/app/...`
     return app
 
 

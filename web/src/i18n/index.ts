@@ -1,0 +1,38 @@
+// vue-i18n: Chinese (zh-CN) first, English available; Vant's own texts follow the choice.
+import { Locale, type OverlayProps } from "vant";
+import enUS from "vant/es/locale/lang/en-US";
+import zhCN from "vant/es/locale/lang/zh-CN";
+import { createI18n } from "vue-i18n";
+
+import en from "./en";
+import zh from "./zh-CN";
+
+export type Lang = "zh-CN" | "en";
+
+export const i18n = createI18n({
+  legacy: false,
+  locale: "zh-CN",
+  fallbackLocale: "zh-CN",
+  messages: { "zh-CN": zh, en },
+});
+
+export function setLang(lang: Lang) {
+  i18n.global.locale.value = lang;
+  document.documentElement.lang = lang;
+  Locale.use(lang === "en" ? "en-US" : "zh-CN", lang === "en" ? enUS : zhCN);
+}
+
+/** Yuan from integer fen, exactly (no floating point): 1250 -> "12.50". */
+export function yuan(fen: number): string {
+  const sign = fen < 0 ? "-" : "";
+  const abs = Math.abs(Math.trunc(fen));
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+/**
+ * Props that name a popup's overlay (Vant makes it a button that closes the popup, and
+ * passes extra props on to its element; its type does not list aria-label).
+ */
+export function overlayLabel(label: string): Partial<OverlayProps> {
+  return { "aria-label": label } as unknown as Partial<OverlayProps>;
+}

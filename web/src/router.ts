@@ -1,0 +1,21 @@
+// Routes: the residents' pages under /app/ (the API process answers index.html there).
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+
+import NearMe from "@/views/NearMe.vue";
+
+export const routes: RouteRecordRaw[] = [
+  { path: "/", redirect: "/app/near" },
+  { path: "/app", redirect: "/app/near" },
+  { path: "/app/near", name: "near", component: NearMe },
+  {
+    path: "/app/cities/:city/places/:uid+",
+    name: "place",
+    component: () => import("@/views/PlaceView.vue"),
+  },
+  { path: "/app/coupons", name: "coupons", component: () => import("@/views/MyCoupons.vue") },
+  { path: "/:rest(.*)*", redirect: "/app/near" },
+];
+
+export function makeRouter() {
+  return createRouter({ history: createWebHistory("/"), routes });
+}
