@@ -44,6 +44,13 @@ EXPECTED = {
         "[('酸奶', 2, 50)]",  # on the day's near-expiry list, two days left, 50 % off
         "expiry_warning",
     ],
+    "voice": [
+        "(6, 0.6667, 0.3, 0.9032)",  # 4 of 6 satisfied, Wilson 95 % interval
+        "('resolved', 'the shop has put up price tags')",
+        "('125', 0.115)",  # 1,250,000 yuan = 125 万元; 2,300 / 20,000 m²
+        "satisfaction 0.6666666666666666 False 6 answers, 95 % Wilson interval 30.0–90.3 %",
+        "commercial_floor_share 0.115 True",
+    ],
 }
 """What each walkthrough must print (the README shows it)."""
 
@@ -68,7 +75,7 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path: Path) -> None:
     for args in (
         ["city", "create", "helsinki"],
         ["city", "import", "helsinki", "--network", str(pbf), "--places", str(pbf),
-         "--format", "osm", "--units", "h3:9"],
+         "--format", "osm", "--units", "h3:9", "--buildings", str(pbf)],
     ):  # fmt: skip
         subprocess.run([*lifecircle, *args], env=env, check=True, capture_output=True)
     port = free_port()
