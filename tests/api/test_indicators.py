@@ -377,3 +377,45 @@ def test_statistics_workbook(client: TestClient, world: World) -> None:
     assert futian["Units assessed"] == 2
     assert futian["Residents in fully covered units"] == pytest.approx(8000 / 14000)
     assert [row["Code"] for row in rows if row["Area"]] == [FUTIAN, None]  # and the total
+
+
+def test_statistics_carry_the_latest_satisfaction_survey(client: TestClient, world: World) -> None:
+    admin = world.principals["admin"].headers
+    now = datetime.now(UTC)
+    survey = client.post(
+        f"{API}/cities/{CITY}/surveys",
+        json={
+            "template": "satisfaction",
+            "opens_at": (now - timedelta(days=1)).isoformat(),
+            "closes_at": (now + timedelta(days=30)).isoformat(),
+        },
+        headers=admin,
+    )
+    assert survey.status_code == 201, survey.text
+    survey_id = survey.json()["id"]
+    # five answers filed in 沙埔头社区 (福田区): four satisfied; one in 南头城社区 (南山区)
+    for i, (score, code) in enumerate(
+        [(5, "440304001019"), (5, "440304001019"), (4, "440304001019"), (5, "440304001019"),
+         (2, "440304001019"), (5, "440305001001")]
+    ):  # fmt: skip
+        who = world.add_principal(f"answerer_{i}", "resident", None, None)
+        answered = client.post(
+            f"{API}/surveys/{survey_id}/answers",
+            json={"answers": {"satisfaction": score}, "community": code},
+            headers=who.headers,
+        )
+        assert answered.status_code == 201, answered.text
+    r = client.get(
+        f"{API}/cities/{CITY}/statistics.xlsx", params={"month": "2026-11"}, headers=admin
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    keys = [c.value for c in sheet[2]]
+    rows = {
+        row[keys.index("Code")].value: dict(zip(keys, (c.value for c in row), strict=True))
+        for row in sheet.iter_rows(min_row=3)
+        if row[keys.index("Code")].value or row[keys.index("Area")].value
+    }
+    assert rows[FUTIAN]["Satisfaction"] == pytest.approx(4 / 5)
+    assert rows["440305"]["Satisfaction"] is None  # one answer: under the minimum cell of 5
+    notes = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert "share satisfied (4 or 5 of 5)" in notes

@@ -27,6 +27,7 @@ from lifecircle.io.export.output import atomic_binary
 from lifecircle.io.export.statistics import COLUMNS, statistics_xlsx
 from lifecircle.services.areas import AreaScope
 from lifecircle.services.indicators import Figures, area_inside, check_period, sum_figures
+from lifecircle.services.survey_results import latest_satisfaction
 from lifecircle.store import indicators as store
 from lifecircle.store.areas import city_area, latest_verdicts
 from lifecircle.store.cities import get_city
@@ -81,10 +82,16 @@ def monthly_statistics(
     month
         ``YYYY-MM``.
     satisfaction
-        The surveys' figure of an area and month (``None``: not available here).
+        The surveys' figure of an area and month; by default the share satisfied in the
+        city's latest satisfaction survey (:func:`survey_satisfaction`).
 
     """
     check_period(month, field="query.month")
+    survey = None
+    if satisfaction is None:
+        latest = latest_satisfaction(engine=engine, name=scope.city)
+        survey = None if latest is None else latest.describe()
+        satisfaction = survey_satisfaction(engine=engine, scope=scope)
     with session_scope(engine) as session:
         inside = area_inside(session, city_id=scope.city_id)
         if scope.area is None:
@@ -140,6 +147,10 @@ def monthly_statistics(
     ]
     if satisfaction is None:
         notes.append("satisfaction: no survey results available to this export")
+    elif survey is not None:
+        notes.append(
+            f"satisfaction: share satisfied (4 or 5 of 5) in {survey}; under 5 answers blank"
+        )
     if usage is None:
         notes.append(f"15-minute usage: not computed for {month} (lifecircle usage)")
     return Statistics(
@@ -208,6 +219,32 @@ def operator_scope(*, engine: Engine, city: str, area: str | None = None) -> Are
     if found is not None and not found.known:
         raise NotFoundError(f"city {city!r} has no unit with code {area!r}", field="area")
     return AreaScope(city=city, city_id=city_id, area=found)
+
+
+def survey_satisfaction(
+    *, engine: Engine, scope: AreaScope
+) -> Callable[[str, str], float | None] | None:
+    """The share satisfied per area in the city's latest satisfaction survey, or ``None``.
+
+    The survey of :func:`~lifecircle.services.survey_results.latest_satisfaction` (the
+    latest closed one, else the one open now), whatever the month: surveys are not
+    monthly. An area's figure pools the answers filed in its communities (``""``: the
+    whole scope) and is ``None`` under the surveys' minimum cell of 5 answers.
+    """
+    counts = latest_satisfaction(engine=engine, name=scope.city)
+    if counts is None:
+        return None
+
+    def figure(code: str, month: str) -> float | None:  # noqa: ARG001 - not monthly
+        if not code:
+            codes = None if scope.area is None else {c for c in counts.counts if scope.covers(c)}
+        else:
+            with session_scope(engine) as session:
+                area = city_area(session, city_id=scope.city_id, code=code)
+            codes = {c for c in counts.counts if area.contains(c)}
+        return counts.cell(codes).share
+
+    return figure
 
 
 def write_statistics(
