@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from lifecircle.core.coupons import Rule, rule_problems
 from lifecircle.errors import ConflictError, NotFoundError, ValidationError
 from lifecircle.store import coupon_claims, coupons, owners
-from lifecircle.store.audit import Actor, record_change
+from lifecircle.store.audit import record_merchant_change
 from lifecircle.store.cities import get_city
 from lifecircle.store.coupons import CouponRow, CouponStatus, IssuerKind
 from lifecircle.store.db import session_scope
@@ -78,10 +78,6 @@ def _check_spec(spec: CouponSpec, now: datetime) -> None:
         raise ValidationError("; ".join(f"{f}: {p}" for f, p in problems), field=field)
 
 
-def _actor(user_id: int) -> Actor:
-    return Actor(id=user_id, role="merchant")
-
-
 def _audit(
     session: Session,
     *,
@@ -92,17 +88,15 @@ def _audit(
     before: CouponRow | None,
     after: CouponRow | None,
 ) -> None:
-    record_change(
+    record_merchant_change(
         session,
-        city_id=shop.city_id,
-        actor=_actor(user_id),
+        shop=shop,
+        merchant_id=user_id,
         entity="coupon",
         entity_id=coupon_id,
         action=action,
         before=None if before is None else before.audit_view(),
         after=None if after is None else after.audit_view(),
-        place_id=shop.place_id,
-        community_code=shop.community_code,
     )
 
 

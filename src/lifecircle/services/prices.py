@@ -16,7 +16,7 @@ from lifecircle.core.money import MAX_PRICE_FEN, fen_from_yuan
 from lifecircle.errors import NotFoundError, ValidationError
 from lifecircle.services.accounts import plain_text
 from lifecircle.store import prices
-from lifecircle.store.audit import Actor, record_change
+from lifecircle.store.audit import record_merchant_change
 from lifecircle.store.cities import get_city
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import utc_now
@@ -122,10 +122,6 @@ def clean_draft(draft: ItemDraft, *, prefix: str = "") -> ItemDraft:
     return ItemDraft(name=name, spec=spec, price_fen=price, category=category, barcode=barcode)
 
 
-def _actor(user_id: int) -> Actor:
-    return Actor(id=user_id, role="merchant")
-
-
 def _audit(
     session: Session,
     *,
@@ -136,17 +132,15 @@ def _audit(
     before: Item | None,
     after: Item | None,
 ) -> None:
-    record_change(
+    record_merchant_change(
         session,
-        city_id=shop.city_id,
-        actor=_actor(user_id),
+        shop=shop,
+        merchant_id=user_id,
         entity=ENTITY,
         entity_id=item_id,
         action=action,
         before=None if before is None else before.snapshot(),
         after=None if after is None else after.snapshot(),
-        place_id=shop.place_id,
-        community_code=shop.community_code,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, func, select
 from sqlalchemy.dialects.postgresql import JSONB
@@ -122,6 +122,43 @@ def record_change(
     session.add(entry)
     session.flush()
     return entry.id
+
+
+class ShopLike(Protocol):
+    """Where a shop's change is filed: its city, place and community."""
+
+    @property
+    def city_id(self) -> int: ...  # noqa: D102
+    @property
+    def place_id(self) -> int: ...  # noqa: D102
+    @property
+    def community_code(self) -> str | None: ...  # noqa: D102
+
+
+def record_merchant_change(
+    session: Session,
+    *,
+    shop: ShopLike,
+    merchant_id: int,
+    entity: str,
+    entity_id: str | int,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> int:
+    """A merchant's change to an object of their shop (price, coupon, batch), filed under it."""
+    return record_change(
+        session,
+        city_id=shop.city_id,
+        actor=Actor(id=merchant_id, role="merchant"),
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        place_id=shop.place_id,
+        community_code=shop.community_code,
+    )
 
 
 def list_changes(

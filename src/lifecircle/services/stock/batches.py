@@ -26,7 +26,7 @@ from lifecircle.core.expiry import (
 from lifecircle.errors import ConflictError, ValidationError
 from lifecircle.io.expiry import load_expiry_table
 from lifecircle.store import stock
-from lifecircle.store.audit import Actor, record_change
+from lifecircle.store.audit import record_merchant_change
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import City, utc_now
 from lifecircle.store.owners import Shop, require_owned
@@ -92,10 +92,6 @@ def status_of(batch: Batch, day: date, table: ExpiryTable) -> BatchStatus:
     return BatchStatus(batch, day, stage, left, pct if stage == Stage.NEAR_EXPIRY else 0)
 
 
-def _actor(user_id: int) -> Actor:
-    return Actor(id=user_id, role="merchant")
-
-
 def _audit(
     session: Session,
     *,
@@ -106,17 +102,15 @@ def _audit(
     before: Batch | None,
     after: Batch | None,
 ) -> None:
-    record_change(
+    record_merchant_change(
         session,
-        city_id=shop.city_id,
-        actor=_actor(user_id),
+        shop=shop,
+        merchant_id=user_id,
         entity=ENTITY,
         entity_id=batch_id,
         action=action,
         before=None if before is None else before.audit_view(),
         after=None if after is None else after.audit_view(),
-        place_id=shop.place_id,
-        community_code=shop.community_code,
     )
 
 
