@@ -31,7 +31,7 @@ export interface Target {
   code: string;
   label_zh: string;
   label_en: string;
-  target: number;
+  target: number | null;
   actual: number | null;
   unit: string;
   due: string | null;

@@ -51,7 +51,8 @@ export interface TargetProgress {
   due: string | null;
 }
 
-function figure(value: number, unit: string): string {
+function figure(value: number | null, unit: string): string {
+  if (value === null) return "—";
   if (unit === "share") return `${(value * 100).toFixed(1)}%`;
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
@@ -60,7 +61,7 @@ function figure(value: number, unit: string): string {
 export function targetProgress(targets: Target[], lang: "zh-CN" | "en"): TargetProgress[] {
   return targets.map((t) => {
     const percent =
-      t.actual === null || t.target <= 0 ? null : Math.max(0, Math.min(100, Math.round((t.actual / t.target) * 1000) / 10));
+      t.actual === null || t.target === null || t.target <= 0 ? null : Math.max(0, Math.min(100, Math.round((t.actual / t.target) * 1000) / 10));
     return {
       code: t.code,
       label: lang === "en" ? t.label_en : t.label_zh,
