@@ -13,6 +13,17 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("@/views/PlaceView.vue"),
   },
   { path: "/app/coupons", name: "coupons", component: () => import("@/views/MyCoupons.vue") },
+  {
+    path: "/app/officials",
+    component: () => import("@/officials/OfficialsLayout.vue"),
+    meta: { console: "officials" },
+    children: [
+      { path: "", name: "officials", component: () => import("@/officials/DashboardView.vue") },
+      { path: "communities/:code", name: "officials-community", component: () => import("@/officials/CommunityView.vue") },
+      { path: "inbox", name: "officials-inbox", component: () => import("@/officials/InboxView.vue") },
+      { path: "jobs", name: "officials-jobs", component: () => import("@/officials/JobsView.vue") },
+    ],
+  },
   { path: "/:rest(.*)*", redirect: "/app/near" },
 ];
 

@@ -5,6 +5,8 @@ import zhCN from "vant/es/locale/lang/zh-CN";
 import { createI18n } from "vue-i18n";
 
 import en from "./en";
+import officialsEn from "./officials.en";
+import officialsZh from "./officials.zh-CN";
 import zh from "./zh-CN";
 
 export type Lang = "zh-CN" | "en";
@@ -13,7 +15,10 @@ export const i18n = createI18n({
   legacy: false,
   locale: "zh-CN",
   fallbackLocale: "zh-CN",
-  messages: { "zh-CN": zh, en },
+  messages: {
+    "zh-CN": { ...zh, officials: officialsZh },
+    en: { ...en, officials: officialsEn },
+  },
 });
 
 export function setLang(lang: Lang) {

@@ -1,0 +1,186 @@
+"""The officials' console end to end: Debian's chromium against a real ``lifecircle serve``.
+
+The demo city (Helsinki, real OSM network, places and buildings) is imported and assessed,
+the server started with the demo accounts, and the built console driven at desktop
+(1280 x 800) and tablet (768 x 1024) sizes: log in as demo-official, the dashboard (the
+plan's targets, the coverage map's community outlines and the ECharts chart drawn), a
+community's page, the inbox where a claim a new merchant made through the API is approved,
+and a plan run as a job followed to its end. No console error; no request leaves
+127.0.0.1; axe-core finds no serious or critical violation on each page. Screenshots go
+to ``test-output/web/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from lifecircle.api.web import WEB_DIST
+from tests.api.test_serve import SOURCE, _wait_for_health
+from tests.conftest import HELSINKI_PBF, require
+from tests.pg import free_port
+from tests.web.test_residents_e2e import AXE, HOME, SHOTS, Demo, _axe, _password, browser
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Browser, Route
+
+__all__ = ["browser"]  # the residents' e2e browser fixture, shared
+
+SIZES = {"desktop": (1280, 800), "tablet": (768, 1024)}
+
+
+class OfficialDemo(Demo):
+    """The running server, with demo-official's password too."""
+
+    def __init__(self, base: str, printed: str) -> None:
+        super().__init__(base, printed)
+        self.official = _password(printed, "demo-official")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficialDemo]:
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail(f"{WEB_DIST} is not built: `make setup` (or cd web && npm ci && npm run build)")
+    pbf = require(HELSINKI_PBF)
+    folder = tmp_path_factory.mktemp("web-officials")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIFECIRCLE_")} | {
+        "LIFECIRCLE_DATA_DIR": str(folder / "data"),
+        "PYTHONPATH": os.pathsep.join([str(SOURCE), os.environ.get("PYTHONPATH", "")]),
+    }
+    lifecircle = [sys.executable, "-m", "lifecircle"]
+    for args in (
+        ["city", "create", "helsinki"],
+        ["city", "import", "helsinki", "--network", str(pbf), "--places", str(pbf),
+         "--format", "osm", "--units", "h3:9", "--buildings", str(pbf)],
+        ["assess", "helsinki"],
+    ):  # fmt: skip
+        subprocess.run([*lifecircle, *args], env=env, check=True, capture_output=True)
+    port = free_port()
+    log = folder / "serve.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [*lifecircle, "serve", "--port", str(port), "--workers", "1", "--demo"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(f"{base}/api/v1/health", server, log)
+        yield OfficialDemo(base, log.read_text())
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _merchant_claims_a_place(demo: OfficialDemo, nth: int) -> str:
+    """A new merchant claims a free place through the API: its name (a pending claim)."""
+    name, password = f"shop-{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    made = httpx.post(
+        f"{demo.api}/auth/register",
+        json={"username": name, "password": password, "role": "merchant", "city": "helsinki"},
+    )
+    assert made.status_code == 201, made.text
+    auth = {"Authorization": f"Bearer {demo.token(name, password)}"}
+    places = httpx.get(
+        f"{demo.api}/cities/helsinki/nearby",
+        params={"lon": HOME["longitude"], "lat": HOME["latitude"], "limit": 20},
+        timeout=120,
+    ).json()["places"]
+    for place in places[nth:]:
+        claim = httpx.post(
+            f"{demo.api}/cities/helsinki/places/{place['id']}/claims", headers=auth, json={}
+        )
+        if claim.status_code == 201 and place["name"]:
+            return str(place["name"] or place["id"])
+    raise AssertionError("no place could be claimed")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", list(SIZES))
+def test_official_dashboard_community_claim_and_plan(
+    demo: OfficialDemo, browser: Browser, size: str
+) -> None:
+    require(AXE)
+    claimed = _merchant_claims_a_place(demo, 0 if size == "desktop" else 5)
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    left: list[str] = []
+    errors: list[str] = []
+
+    def local_only(route: Route) -> None:
+        url = route.request.url
+        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            left.append(url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    # log in; the dashboard: targets, the map's outlines, the chart
+    page.goto(f"{demo.base}/app/officials")
+    page.locator("#officials-username").fill("demo-official")
+    page.locator("#officials-password").fill(demo.official)
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("targets").wait_for(timeout=15_000)
+    assert "基本保障类业态全覆盖的社区" in page.get_by_test_id("targets").inner_text()
+    assert page.locator("[data-testid=targets] .el-progress").count() >= 5
+    page.locator("path.lc-coverage").first.wait_for(state="attached", timeout=15_000)
+    assert page.locator("path.lc-coverage").count() >= 20
+    page.locator("[data-testid=coverage-chart] canvas").wait_for(state="attached")
+    page.get_by_test_id("no-pilots").wait_for()  # Helsinki matches none of the plan's pilots
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / f"officials-dashboard-{size}.png"), full_page=True)
+    _axe(page, "dashboard")
+
+    # a community's page: the card with its evidence
+    page.get_by_test_id("community-link").first.click()
+    page.get_by_test_id("community-card").wait_for()
+    assert page.get_by_test_id("evidence").inner_text().strip()
+    page.get_by_test_id("categories").wait_for()
+    page.get_by_test_id("satisfaction").wait_for()
+    page.screenshot(path=str(SHOTS / f"officials-community-{size}.png"), full_page=True)
+    _axe(page, "community page")
+
+    # the inbox: approve the merchant's claim
+    page.goto(f"{demo.base}/app/officials/inbox")
+    row = page.locator("[data-testid=applications] .el-table__row", has_text=claimed)
+    row.get_by_test_id("approve").click()
+    row.wait_for(state="detached")
+    _axe(page, "inbox")
+
+    # a plan as a job: its progress bar to the end
+    page.goto(f"{demo.base}/app/officials/jobs")
+    page.get_by_test_id("start-plan").click()
+    page.wait_for_selector("[data-testid=job][data-status=succeeded]", timeout=60_000)
+    assert page.get_by_test_id("job-progress").get_attribute("aria-valuenow") == "100"
+    page.screenshot(path=str(SHOTS / f"officials-jobs-{size}.png"), full_page=True)
+    _axe(page, "jobs")
+
+    assert errors == []
+    assert left == []
+    context.close()
+    decided = httpx.get(
+        f"{demo.api}/cities/helsinki/shop-applications",
+        params={"status": "approved"},
+        headers={"Authorization": f"Bearer {demo.token('demo-official', demo.official)}"},
+    ).json()
+    assert claimed in [a["name"] for a in decided["items"]]
