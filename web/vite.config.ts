@@ -4,13 +4,14 @@ import { fileURLToPath, URL } from "node:url";
 
 import { VantResolver } from "@vant/auto-import-resolver";
 import vue from "@vitejs/plugin-vue";
+import { ElementPlusResolver } from "unplugin-vue-components/resolvers";
 import Components from "unplugin-vue-components/vite";
 import { defineConfig } from "vitest/config";
 
 const api = process.env.LIFECIRCLE_API ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
-  plugins: [vue(), Components({ resolvers: [VantResolver()], dts: false })],
+  plugins: [vue(), Components({ resolvers: [VantResolver(), ElementPlusResolver({ importStyle: "css" })], dts: false })],
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
   server: {
     host: "127.0.0.1",
@@ -25,6 +26,6 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["tests/**/*.test.ts"],
-    server: { deps: { inline: ["vant"] } },
+    server: { deps: { inline: ["vant", "element-plus"] } },
   },
 });

@@ -1,6 +1,7 @@
 // Routes: the residents' pages under /app/ (the API process answers index.html there).
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 
+import { merchantRoutes } from "@/merchants/routes";
 import NearMe from "@/views/NearMe.vue";
 
 export const routes: RouteRecordRaw[] = [
@@ -13,6 +14,12 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("@/views/PlaceView.vue"),
   },
   { path: "/app/coupons", name: "coupons", component: () => import("@/views/MyCoupons.vue") },
+  {
+    path: "/app/merchant",
+    component: () => import("@/merchants/MerchantLayout.vue"),
+    meta: { console: true },
+    children: merchantRoutes,
+  },
   { path: "/:rest(.*)*", redirect: "/app/near" },
 ];
 

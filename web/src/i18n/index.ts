@@ -5,6 +5,8 @@ import zhCN from "vant/es/locale/lang/zh-CN";
 import { createI18n } from "vue-i18n";
 
 import en from "./en";
+import merchantsEn from "./merchants.en";
+import merchantsZh from "./merchants.zh-CN";
 import zh from "./zh-CN";
 
 export type Lang = "zh-CN" | "en";
@@ -13,7 +15,10 @@ export const i18n = createI18n({
   legacy: false,
   locale: "zh-CN",
   fallbackLocale: "zh-CN",
-  messages: { "zh-CN": zh, en },
+  messages: {
+    "zh-CN": { ...zh, merchant: merchantsZh },
+    en: { ...en, merchant: merchantsEn },
+  },
 });
 
 export function setLang(lang: Lang) {
