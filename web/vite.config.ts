@@ -12,7 +12,7 @@ import { defineConfig } from "vitest/config";
 const api = process.env.LIFECIRCLE_API ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
-  plugins: [vue(), Components({ resolvers: [VantResolver(), ElementPlusResolver()], dts: false })],
+  plugins: [vue(), Components({ resolvers: [VantResolver(), ElementPlusResolver({ importStyle: "css" })], dts: false })],
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
   server: {
     host: "127.0.0.1",

@@ -159,7 +159,12 @@ def _coupon_for_the_merchants_shop(demo: Demo, title: str) -> tuple[str, int]:
 
 
 def _axe(page: Page, name: str) -> None:
-    """axe-core on the page as it is: no serious or critical violation."""
+    """axe-core on the page once it is still: no serious or critical violation.
+
+    Element Plus fades elements in: axe would measure the contrast of a half-transparent
+    tag, so it waits until no CSS animation or transition is running.
+    """
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result: dict[str, Any] = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"

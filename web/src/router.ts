@@ -1,6 +1,7 @@
 // Routes: the residents' pages under /app/ (the API process answers index.html there).
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 
+import { merchantRoutes } from "@/merchants/routes";
 import NearMe from "@/views/NearMe.vue";
 
 export const routes: RouteRecordRaw[] = [
@@ -23,6 +24,12 @@ export const routes: RouteRecordRaw[] = [
       { path: "inbox", name: "officials-inbox", component: () => import("@/officials/InboxView.vue") },
       { path: "jobs", name: "officials-jobs", component: () => import("@/officials/JobsView.vue") },
     ],
+  },
+  {
+    path: "/app/merchant",
+    component: () => import("@/merchants/MerchantLayout.vue"),
+    meta: { console: true },
+    children: merchantRoutes,
   },
   { path: "/:rest(.*)*", redirect: "/app/near" },
 ];

@@ -7,6 +7,8 @@ import { createI18n } from "vue-i18n";
 import en from "./en";
 import officialsEn from "./officials.en";
 import officialsZh from "./officials.zh-CN";
+import merchantsEn from "./merchants.en";
+import merchantsZh from "./merchants.zh-CN";
 import zh from "./zh-CN";
 
 export type Lang = "zh-CN" | "en";
@@ -16,8 +18,8 @@ export const i18n = createI18n({
   locale: "zh-CN",
   fallbackLocale: "zh-CN",
   messages: {
-    "zh-CN": { ...zh, officials: officialsZh },
-    en: { ...en, officials: officialsEn },
+    "zh-CN": { ...zh, officials: officialsZh, merchant: merchantsZh },
+    en: { ...en, officials: officialsEn, merchant: merchantsEn },
   },
 });
 
