@@ -71,7 +71,7 @@ def test_places_file_is_valid_origins_file() -> None:
 
 
 @pytest.mark.parametrize(
-    ("crs", "inverse"), [("gcj02", gcj02_to_wgs84), ("BD09", bd09_to_wgs84)], ids=str
+    ("crs", "inverse"), [("gcj02", gcj02_to_wgs84), ("BD09", bd09_to_wgs84)], ids=["gcj02", "BD09"]
 )
 def test_conversion_to_wgs84(crs: str, inverse: object) -> None:
     assert callable(inverse)
