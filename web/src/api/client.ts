@@ -62,7 +62,8 @@ export function uidPath(uid: string): string {
   return uid.split("/").map(encodeURIComponent).join("/");
 }
 
-export function createClient(options: ClientOptions = {}) {
+/** The one request path of every client: the token, the JSON body, errors as ApiError. */
+export function requester(options: ClientOptions = {}) {
   const base = options.base ?? API;
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
@@ -92,6 +93,12 @@ export function createClient(options: ClientOptions = {}) {
     const response = await send(method, path, init);
     return (response.status === 204 ? undefined : await response.json()) as T;
   }
+
+  return { send, json };
+}
+
+export function createClient(options: ClientOptions = {}) {
+  const { send, json } = requester(options);
 
   return {
     cities: () => json<CityListItem[]>("GET", "/cities"),

@@ -1,6 +1,6 @@
 // The merchants' console's routes of /api/v1: typed functions on the same conventions as
-// the residents' client (bearer token, the API's problem body as an ApiError).
-import { API, ApiError, type ClientOptions, query, uidPath } from "./client";
+// the residents' client, through its one request path (`requester`).
+import { type ClientOptions, query, requester, uidPath } from "./client";
 import type {
   Batch,
   BatchCreate,
@@ -20,33 +20,11 @@ import type {
   ShopRedemptions,
   ShopUpdate,
 } from "./merchants-types";
-import type { Problem } from "./types";
 
 export function createMerchantClient(options: ClientOptions = {}) {
-  const base = options.base ?? API;
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-
-  async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Accept: "application/json" };
-    const token = options.token?.();
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await doFetch(base + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) {
-      let problem: Problem | null = null;
-      try {
-        problem = (await response.json()) as Problem;
-      } catch {
-        problem = null;
-      }
-      throw new ApiError(response.status, problem, `${response.status} ${response.statusText}`);
-    }
-    return (response.status === 204 ? undefined : await response.json()) as T;
-  }
+  const request = requester(options);
+  const json = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    request.json<T>(method, path, { json: body });
 
   const shop = (placeId: number) => `/shops/${placeId}`;
 

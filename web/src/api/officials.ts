@@ -1,6 +1,6 @@
 // The officials' console's routes of /api/v1, typed (the same conventions as client.ts:
 // the bearer token read at each request, the API's problem turned into an ApiError).
-import { API, ApiError, type ClientOptions, query } from "./client";
+import { type ClientOptions, query, requester } from "./client";
 import type {
   ApplicationPage,
   AreaAssessment,
@@ -15,33 +15,12 @@ import type {
   SurveyListItem,
   SurveyResults,
 } from "./officials-types";
-import type { GeoFeatureCollection, Problem } from "./types";
+import type { GeoFeatureCollection } from "./types";
 
 export function createOfficialsClient(options: ClientOptions = {}) {
-  const base = options.base ?? API;
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-
-  async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Accept: "application/json" };
-    const token = options.token?.();
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await doFetch(base + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) {
-      let problem: Problem | null = null;
-      try {
-        problem = (await response.json()) as Problem;
-      } catch {
-        problem = null;
-      }
-      throw new ApiError(response.status, problem, `${response.status} ${response.statusText}`);
-    }
-    return (response.status === 204 ? undefined : await response.json()) as T;
-  }
+  const request = requester(options);
+  const json = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    request.json<T>(method, path, { json: body });
 
   const c = (city: string) => `/cities/${encodeURIComponent(city)}`;
 
