@@ -23,7 +23,7 @@ from lifecircle.store.accounts import get_user
 from lifecircle.store.coupons import Coupon, CouponClaim, CouponRedemption
 from lifecircle.store.db import make_engine, session_scope
 from lifecircle.store.migrate import upgrade_database
-from tests.api.coupon_load import CITY, Call, Seeded, Server, flood, seed, statuses
+from tests.api.coupon_load import CITY, Call, Seeded, Server, answered, flood, seed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -103,7 +103,7 @@ def test_concurrent_claims_never_pass_the_budget(loaded: Loaded) -> None:
     seeded = loaded.seeded
     path = f"/campaigns/{loaded.campaign_id}/claims"
     calls = [Call("POST", path, None, t) for t in seeded.resident_tokens for _ in range(2)]
-    counts = _answered(flood(loaded.server.base, calls))
+    counts = answered(flood(loaded.server.base, calls))
     assert counts[201] <= VOUCHERS
     assert counts[201] + counts[409] + counts["transport"] == 2 * RESIDENTS
     with session_scope(loaded.engine) as session:
@@ -127,7 +127,7 @@ def test_concurrent_claims_never_pass_the_budget(loaded: Loaded) -> None:
         for code in codes
         for _ in range(3)
     ]
-    counts = _answered(flood(loaded.server.base, redeem))
+    counts = answered(flood(loaded.server.base, redeem))
     assert counts[201] <= VOUCHERS
     assert counts[201] + counts[409] + counts["transport"] == 3 * VOUCHERS
     with session_scope(loaded.engine) as session:
@@ -141,18 +141,3 @@ def test_concurrent_claims_never_pass_the_budget(loaded: Loaded) -> None:
     assert redeemed == claims == VOUCHERS  # each code once
     assert total == VOUCHERS * CAP_FEN == 37_000
     assert total <= BUDGET_FEN
-
-
-def _answered(results: list[int | str]) -> dict[int | str, int]:
-    """Statuses of a flood: 201, 409, and transport errors; never anything else (no 500).
-
-    A keep-alive connection the server closes as the client reuses it (a ``ReadError``,
-    seen now and then on a loaded two-core machine) is a transport error: the database,
-    read afterwards, says what happened.
-    """
-    counts = statuses(results)
-    transport = sum(n for k, n in counts.items() if isinstance(k, str))
-    others = {k for k in counts if not isinstance(k, str)} - {201, 409}
-    assert not others, counts
-    assert transport <= len(results) // 100, counts
-    return {201: counts.get(201, 0), 409: counts.get(409, 0), "transport": transport}

@@ -24,7 +24,16 @@ from lifecircle.store.coupons import Coupon, CouponClaim, CouponRedemption
 from lifecircle.store.db import make_engine, session_scope
 from lifecircle.store.migrate import upgrade_database
 from lifecircle.store.notifications import Notification
-from tests.api.coupon_load import Call, Seeded, Server, flood, new_coupon, seed, statuses
+from tests.api.coupon_load import (
+    Call,
+    Seeded,
+    Server,
+    answered,
+    flood,
+    new_coupon,
+    seed,
+    statuses,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -87,18 +96,21 @@ def test_a_thousand_claims_of_a_hundred(loaded: Loaded) -> None:
     calls = [
         Call("POST", f"/coupons/{coupon}/claims", None, t) for t in loaded.seeded.resident_tokens
     ]
-    counts = statuses(flood(loaded.server.base, calls))
-    assert counts == {201: 100, 409: 900}
+    counts = answered(flood(loaded.server.base, calls))
     assert _claimed(loaded.engine, coupon) == (100, 100)
+    # every answered success is a stored claim; a cut-off request may be either
+    assert 100 - counts["transport"] <= counts[201] <= 100, counts
+    assert counts[201] + counts[409] + counts["transport"] == RESIDENTS
 
 
 def test_per_person_limit_under_concurrent_claims(loaded: Loaded) -> None:
     coupon = new_coupon(loaded.seeded, loaded.engine, quantity=1000, per_person_limit=3)
     token = loaded.seeded.resident_tokens[0]
     calls = [Call("POST", f"/coupons/{coupon}/claims", None, token)] * 200
-    counts = statuses(flood(loaded.server.base, calls))
-    assert counts == {201: 3, 409: 197}
+    counts = answered(flood(loaded.server.base, calls))
     assert _claimed(loaded.engine, coupon) == (3, 3)
+    assert 3 - counts["transport"] <= counts[201] <= 3, counts
+    assert counts[201] + counts[409] + counts["transport"] == 200
 
 
 def test_a_thousand_redemptions_of_one_code(loaded: Loaded) -> None:
@@ -111,8 +123,9 @@ def test_a_thousand_redemptions_of_one_code(loaded: Loaded) -> None:
     calls = [
         Call("POST", f"/shops/{seeded.place_id}/redemptions", body, seeded.merchant_token)
     ] * 1000
-    counts = statuses(flood(loaded.server.base, calls))
-    assert counts == {201: 1, 409: 999}
+    counts = answered(flood(loaded.server.base, calls))
+    assert 1 - counts["transport"] <= counts[201] <= 1, counts
+    assert counts[201] + counts[409] + counts["transport"] == 1000
     with session_scope(loaded.engine) as session:
         rows = session.scalars(
             select(CouponRedemption).where(CouponRedemption.coupon_id == coupon)
@@ -201,8 +214,13 @@ def test_kill_9_in_a_flood_of_redemptions(loaded: Loaded) -> None:
         retry = [
             Call("POST", path, {"code": c, "spent_fen": 6000}, seeded.merchant_token) for c in codes
         ]
-        counts = statuses(flood(again.base, retry))
+        counts = answered(flood(again.base, retry))
     finally:
         again.stop()
-    assert counts == {201: unredeemed, 409: redeemed}
-    assert _consistency(engine, coupon) == (codes_n, 0)
+    cut = counts["transport"]
+    assert unredeemed - cut <= counts[201] <= unredeemed, counts
+    assert redeemed - cut <= counts[409] <= redeemed, counts
+    after, left = _consistency(engine, coupon)
+    assert after + left == codes_n
+    assert left <= cut  # only a request cut off may leave its code unredeemed
+    assert counts[201] <= after - redeemed

@@ -27,6 +27,15 @@ err = Console(stderr=True)
 APP_FACTORY = "lifecircle.api.app:app_from_environment"
 """What uvicorn imports in every worker (a factory: each builds its app and engine)."""
 
+KEEP_ALIVE_S = 65
+"""An idle keep-alive connection's life: uvicorn's 5 s closed connections that clients
+(and proxies, whose idle timeout is commonly 60 s) were about to reuse, and a request sent
+on a connection as the server closes it is lost to the client (a ``ReadError``)."""
+
+WORKER_HEALTHCHECK_S = 30
+"""How long the supervisor waits for a busy worker's health check (uvicorn: 5 s) before it
+kills the worker and every request it holds."""
+
 
 def _settings() -> Settings:
     import pydantic  # noqa: PLC0415
@@ -124,6 +133,22 @@ def serve_cmd(
             help="Proxies whose X-Forwarded-For gives the client's address (comma-separated)."
         ),
     ] = "127.0.0.1",
+    keep_alive: Annotated[
+        int,
+        typer.Option(
+            help="Seconds an idle keep-alive connection stays open; longer than a proxy's "
+            "idle timeout (nginx and most load balancers: 60).",
+            min=1,
+        ),
+    ] = KEEP_ALIVE_S,
+    worker_healthcheck: Annotated[
+        int,
+        typer.Option(
+            help="Seconds a worker may take to answer the supervisor's health check before "
+            "it is restarted (with --workers > 1).",
+            min=1,
+        ),
+    ] = WORKER_HEALTHCHECK_S,
 ) -> None:
     """Serve the HTTP API: routes under /api/v1, interactive documentation at /docs."""
     if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("fastapi") is None:
@@ -148,6 +173,8 @@ def serve_cmd(
         access_log=access_log,
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
+        timeout_keep_alive=keep_alive,
+        timeout_worker_healthcheck=worker_healthcheck,
         log_level="info",
     )
 
