@@ -23,6 +23,11 @@ export const routes: RouteRecordRaw[] = [
       { path: "communities/:code", name: "officials-community", component: () => import("@/officials/CommunityView.vue") },
       { path: "inbox", name: "officials-inbox", component: () => import("@/officials/InboxView.vue") },
       { path: "jobs", name: "officials-jobs", component: () => import("@/officials/JobsView.vue") },
+      { path: "surveys", name: "officials-surveys", component: () => import("@/officials/SurveysView.vue") },
+      { path: "surveys/:id", name: "officials-survey", component: () => import("@/officials/SurveyResultsView.vue") },
+      { path: "consultations", name: "officials-consultations", component: () => import("@/officials/ConsultationsView.vue") },
+      { path: "indicators", name: "officials-indicators", component: () => import("@/officials/IndicatorsView.vue") },
+      { path: "campaigns", name: "officials-campaigns", component: () => import("@/officials/CampaignsView.vue") },
     ],
   },
   {
