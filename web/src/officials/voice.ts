@@ -186,6 +186,11 @@ export function indicatorBody(form: IndicatorForm): IndicatorUpdate {
   return body;
 }
 
+/** A time as the API shows it (+08:00), to the minute: "2026-12-01 08:00". */
+export function minute(iso: string): string {
+  return iso.slice(0, 16).replace("T", " ");
+}
+
 /** A share as a percentage with one decimal ("82.4%"). */
 export function percent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
@@ -215,10 +220,11 @@ export function satisfactionChartOption(rows: ChartRow[], texts: { axis: string;
   const shares = shown.map((r) => Math.round(r.cell!.share! * 1000) / 10);
   const bars = shown.map((r, i) => [i, Math.round(r.cell!.low! * 1000) / 10, Math.round(r.cell!.high! * 1000) / 10]);
   return {
+    animation: false,
     aria: { enabled: true },
     grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
     tooltip: { trigger: "axis" as const },
-    xAxis: { type: "value" as const, min: 0, max: 100, name: texts.axis },
+    xAxis: { type: "value" as const, min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
     yAxis: { type: "category" as const, data: labels, inverse: true },
     series: [
       {

@@ -12,6 +12,7 @@ import {
   cellView,
   errorBar,
   FormProblem,
+  minute,
   indicatorBody,
   type IndicatorForm,
   satisfactionChartOption,
@@ -100,6 +101,7 @@ describe("China Standard Time in the forms", () => {
     // 20:30 UTC is 04:30 the next day in Shanghai
     expect(shanghaiLocal(new Date("2026-03-01T20:30:00Z"))).toBe("2026-03-02T04:30");
     expect(shanghaiLocal(new Date("2026-03-01T20:30:00Z"), 30)).toBe("2026-04-01T04:30");
+    expect(minute("2026-12-01T08:00:00+08:00")).toBe("2026-12-01 08:00");
   });
 });
 
