@@ -84,7 +84,8 @@ def _point_in_view(page: Page) -> None:
           if (!dot || !box) return false;
           const d = dot.getBoundingClientRect(), b = box.getBoundingClientRect();
           const x = d.left + d.width / 2, y = d.top + d.height / 2;
-          return Math.abs(x - (b.left + b.width / 2)) < 30 && Math.abs(y - (b.top + b.height / 2)) < 30;
+          const cx = b.left + b.width / 2, cy = b.top + b.height / 2;
+          return Math.abs(x - cx) < 30 && Math.abs(y - cy) < 30;
         }"""
     )
 
