@@ -56,11 +56,22 @@ def _survey_by_the_official(demo: Demo, title: str) -> int:
     return int(made.json()["id"])
 
 
-def _merchants_shop(demo: Demo) -> str:
+def _price_that_changed(demo: Demo, name: str) -> None:
+    """demo-merchant publishes an item at 6.50 yuan, then raises it to 7.20 (two periods)."""
     auth = {"Authorization": f"Bearer {demo.token('demo-merchant', demo.merchant)}"}
-    shops = httpx.get(f"{demo.api}/users/me/places", headers=auth).json()
-    assert shops, "demo-merchant owns no shop"
-    return str(shops[0]["uid"])
+    shop = httpx.get(f"{demo.api}/users/me/places", headers=auth).json()[0]
+    made = httpx.post(
+        f"{demo.api}/shops/{shop['id']}/prices",
+        headers=auth,
+        json={"name": name, "spec": "500g", "price_yuan": "6.50"},
+    )
+    assert made.status_code == 201, made.text
+    changed = httpx.patch(
+        f"{demo.api}/shops/{shop['id']}/prices/{made.json()['id']}",
+        headers=auth,
+        json={"price_yuan": "7.20"},
+    )
+    assert changed.status_code == 200, changed.text
 
 
 def _error(message: ConsoleMessage) -> bool:
@@ -103,7 +114,9 @@ def test_resident_sets_home_answers_reports_and_complains(
     require(AXE)
     title = f"SYNTHETIC 满意度调查 {size} {secrets.token_hex(3)}"
     survey_id = _survey_by_the_official(demo, title)
-    uid = _merchants_shop(demo)
+    uid, _ = residents._coupon_for_the_merchants_shop(demo, f"SYNTHETIC 减5元 voice {size}")
+    item = f"SYNTHETIC 鸡蛋 voice {size}"
+    _price_that_changed(demo, item)
     width, height = SIZES[size]
     context = browser.new_context(
         viewport={"width": width, "height": height},
@@ -194,9 +207,34 @@ def test_resident_sets_home_answers_reports_and_complains(
     page.get_by_test_id("large-text").click()
     page.wait_for_function("document.documentElement.classList.contains('lc-large')")
 
+    # the place page: a price's history on tap, a coupon claimed with its QR code
+    page.goto(f"{demo.base}/app/cities/helsinki/places/{uid}")
+    page.locator("[data-testid=price]", has_text=item).click()
+    history = page.get_by_test_id("price-history")
+    history.wait_for()
+    periods = history.locator("li").all_inner_texts()
+    assert len(periods) == 2, periods
+    assert periods[0].startswith("¥7.20"), periods  # the newest first, in force now
+    assert "至今" in periods[0], periods
+    assert periods[1].startswith("¥6.50"), periods
+    _axe(page, "price history")
+    history.get_by_role("button").click()
+    history.wait_for(state="hidden")
+    coupon = page.locator("[data-testid=coupons] .van-cell", has_text=f"voice {size}")
+    coupon.get_by_test_id("claim").click()
+    coupon.get_by_test_id("claimed-qr").click()
+    page.wait_for_function(
+        "(() => { const i = document.querySelector(\"[data-testid='place-qr']\"); "
+        "return i && i.complete && i.naturalWidth > 0; })()"
+    )
+    _shot(page, f"place-qr-{size}")
+    _axe(page, "coupon QR")
+    page.get_by_test_id("place-qr-sheet").get_by_role("button").click()
+    page.get_by_test_id("place-qr-sheet").wait_for(state="hidden")
+    page.get_by_test_id("integrity").wait_for()
+
     # a complaint about demo-merchant's shop from its place page; then in my complaints
     text = f"SYNTHETIC 没有明码标价 {size} {secrets.token_hex(3)}"
-    page.goto(f"{demo.base}/app/cities/helsinki/places/{uid}")
     page.get_by_test_id("complain").click()
     page.get_by_test_id("complaint-shop").wait_for()
     page.get_by_test_id("kind-no_price_tags").click()
