@@ -72,6 +72,7 @@ class Demo:
         self.api = f"{base}/api/v1"
         self.resident = _password(printed, "demo-resident")
         self.merchant = _password(printed, "demo-merchant")
+        self.official = _password(printed, "demo-official")
 
     def token(self, user: str, password: str) -> str:
         answer = httpx.post(f"{self.api}/auth/login", data={"username": user, "password": password})

@@ -14,6 +14,18 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("@/views/PlaceView.vue"),
   },
   { path: "/app/coupons", name: "coupons", component: () => import("@/views/MyCoupons.vue") },
+  // the residents' voice: 我的, surveys, feedback, complaints, home (lazy pages)
+  { path: "/app/me", name: "me", component: () => import("@/views/MeView.vue") },
+  { path: "/app/me/home", name: "home", component: () => import("@/views/HomeView.vue") },
+  { path: "/app/surveys", name: "surveys", component: () => import("@/views/SurveysView.vue") },
+  { path: "/app/surveys/:id(\\d+)", name: "survey", component: () => import("@/views/SurveyView.vue") },
+  { path: "/app/feedback", name: "feedback", component: () => import("@/views/FeedbackView.vue") },
+  { path: "/app/complaints", name: "complaints", component: () => import("@/views/ComplaintsView.vue") },
+  {
+    path: "/app/complaints/new/:city/:uid+",
+    name: "complaint-new",
+    component: () => import("@/views/ComplaintForm.vue"),
+  },
   {
     path: "/app/officials",
     component: () => import("@/officials/OfficialsLayout.vue"),

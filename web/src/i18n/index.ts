@@ -11,6 +11,8 @@ import voiceZh from "./officials-voice.zh-CN";
 import officialsZh from "./officials.zh-CN";
 import merchantsEn from "./merchants.en";
 import merchantsZh from "./merchants.zh-CN";
+import voiceEn from "./residents-voice.en";
+import voiceZh from "./residents-voice.zh-CN";
 import zh from "./zh-CN";
 
 export type Lang = "zh-CN" | "en";
