@@ -101,9 +101,17 @@ def test_a_home_is_private_and_can_be_forgotten(homes: Homes) -> None:
     _, other = homes.resident()
     g_lon, g_lat = homes.city.centre_gcj
     body = {"city": homes.city.name, "lon": g_lon, "lat": g_lat, "crs": "gcj02"}
+
+    def has_home(who: dict[str, str]) -> bool:
+        return bool(homes.client.get("/api/v1/users/me", headers=who).json()["has_home"])
+
+    assert not has_home(headers)
     assert homes.client.put("/api/v1/users/me/home", json=body, headers=headers).status_code == 200
+    assert has_home(headers)
+    assert not has_home(other)
     assert homes.client.get("/api/v1/users/me/home", headers=other).status_code == 404
     assert homes.client.delete("/api/v1/users/me/home", headers=headers).status_code == 204
+    assert not has_home(headers)
     assert homes.client.get("/api/v1/users/me/home", headers=headers).status_code == 404
     assert homes.client.delete("/api/v1/users/me/home", headers=headers).status_code == 404
     # deleting the account deletes its home

@@ -26,7 +26,7 @@ from tests.web import test_residents_e2e as residents
 from tests.web.test_residents_e2e import AXE, HOME, SHOTS, Demo, _axe
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Route
+    from playwright.sync_api import Browser, Page, Route
 
 # the residents' fixtures: the demo server (started once for this module) and the browser
 demo = residents.demo
@@ -72,18 +72,6 @@ def _price_that_changed(demo: Demo, name: str) -> None:
         json={"price_yuan": "7.20"},
     )
     assert changed.status_code == 200, changed.text
-
-
-def _error(message: ConsoleMessage) -> bool:
-    """A console error, except the browser's note of ``GET /users/me/home``'s 404.
-
-    The API answers 404 while a resident has set no home: the pages read it as "not set"
-    (the client turns that 404 into ``null``), but chromium logs every 4xx response.
-    """
-    if message.type != "error":
-        return False
-    no_home = message.location.get("url", "").endswith("/api/v1/users/me/home")
-    return not (no_home and "404" in message.text)
 
 
 def _point_in_view(page: Page) -> None:
@@ -137,7 +125,7 @@ def test_resident_sets_home_answers_reports_and_complains(
             route.abort()
 
     page.route("**/*", local_only)
-    page.on("console", lambda m: errors.append(m.text) if _error(m) else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
     SHOTS.mkdir(parents=True, exist_ok=True)
 

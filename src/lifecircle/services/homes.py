@@ -119,3 +119,9 @@ def forget_my_home(*, engine: Engine, user_id: int) -> None:
     with session_scope(engine) as session:
         if not homes.delete_home(session, user_id=user_id):
             raise NotFoundError("no home is set", field="home")
+
+
+def has_home(*, engine: Engine, user_id: int) -> bool:
+    """Whether one has set a home point (a client asks before reading it)."""
+    with session_scope(engine) as session:
+        return homes.get_home(session, user_id=user_id) is not None

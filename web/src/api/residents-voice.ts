@@ -40,12 +40,14 @@ export function createVoiceClient(options: ClientOptions = {}) {
       json<MyComplaint>("POST", `${place(city, uid)}/complaints`, { kind, description }),
     myComplaints: (p: { limit?: number; offset?: number } = {}) =>
       json<MyComplaintList>("GET", `/users/me/complaints${query(p)}`),
-    /** One's home, or null when none is set (the API's 404). */
+    /** One's home, or null when none is set (asked first, so no 404 is logged). */
     home: async (): Promise<Home | null> => {
+      const me = await json<{ has_home: boolean }>("GET", "/users/me");
+      if (!me.has_home) return null;
       try {
         return await json<Home>("GET", "/users/me/home");
       } catch (e) {
-        if (e instanceof ApiError && e.status === 404) return null;
+        if (e instanceof ApiError && e.status === 404) return null; // forgotten meanwhile
         throw e;
       }
     },

@@ -6,8 +6,8 @@ import { createI18n } from "vue-i18n";
 
 import en from "./en";
 import officialsEn from "./officials.en";
-import voiceEn from "./officials-voice.en";
-import voiceZh from "./officials-voice.zh-CN";
+import officialsVoiceEn from "./officials-voice.en";
+import officialsVoiceZh from "./officials-voice.zh-CN";
 import officialsZh from "./officials.zh-CN";
 import merchantsEn from "./merchants.en";
 import merchantsZh from "./merchants.zh-CN";
@@ -22,8 +22,8 @@ export const i18n = createI18n({
   locale: "zh-CN",
   fallbackLocale: "zh-CN",
   messages: {
-    "zh-CN": { ...zh, officials: officialsZh, merchant: merchantsZh, voice: voiceZh },
-    en: { ...en, officials: officialsEn, merchant: merchantsEn, voice: voiceEn },
+    "zh-CN": { ...zh, officials: officialsZh, merchant: merchantsZh, voice: voiceZh, ovoice: officialsVoiceZh },
+    en: { ...en, officials: officialsEn, merchant: merchantsEn, voice: voiceEn, ovoice: officialsVoiceEn },
   },
 });
 

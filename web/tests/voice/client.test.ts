@@ -79,23 +79,28 @@ describe("createVoiceClient", () => {
     expect(sent[1]).toMatchObject({ url: "/api/v1/users/me/complaints", method: "GET" });
   });
 
-  it("reads the home (null when none is set), sets and forgets it", async () => {
+  it("reads the home (null when none is set, without asking for it), sets and forgets it", async () => {
     const home = { city: "helsinki", lon: 24.9, lat: 60.1, crs: "wgs84", community_code: "89", community_name: null, updated_at: "" };
     const { sent, client } = recorder([
-      problem(404, "no home is set"),
+      json({ id: 1, has_home: false }),
+      json(home),
+      json({ id: 1, has_home: true }),
       json(home),
       new Response(null, { status: 204 }),
       problem(401, "not signed in"),
     ]);
     expect(await client.home()).toBeNull();
     expect(await client.setHome({ city: "helsinki", lon: 24.9, lat: 60.1, crs: "wgs84" })).toEqual(home);
+    expect(await client.home()).toEqual(home);
     await client.forgetHome();
-    await expect(client.home()).rejects.toMatchObject({ status: 401 }); // only 404 means "none"
+    await expect(client.home()).rejects.toMatchObject({ status: 401 }); // only "none" is null
     expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
-      "GET /api/v1/users/me/home",
+      "GET /api/v1/users/me",
       "PUT /api/v1/users/me/home",
-      "DELETE /api/v1/users/me/home",
+      "GET /api/v1/users/me",
       "GET /api/v1/users/me/home",
+      "DELETE /api/v1/users/me/home",
+      "GET /api/v1/users/me",
     ]);
     expect(sent[1].body).toEqual({ city: "helsinki", lon: 24.9, lat: 60.1, crs: "wgs84" });
   });

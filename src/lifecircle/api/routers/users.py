@@ -21,6 +21,7 @@ from lifecircle.api.deps import (
 from lifecircle.api.routers.auth import user_public
 from lifecircle.api.schemas.common import CityName, RowId, problems
 from lifecircle.api.schemas.users import (
+    MePublic,
     OwnedPlacePublic,
     PasswordChange,
     PlaceGrant,
@@ -28,7 +29,7 @@ from lifecircle.api.schemas.users import (
     UserPublic,
     UserUpdate,
 )
-from lifecircle.services import accounts, ownership
+from lifecircle.services import accounts, homes, ownership
 from lifecircle.store.models import Role
 from lifecircle.store.owners import OwnedPlace
 
@@ -43,9 +44,10 @@ def _places(places: list[OwnedPlace]) -> list[OwnedPlacePublic]:
 
 
 @router.get("/me", responses=problems(401))
-def read_me(user: CurrentUser) -> UserPublic:
-    """The caller's account."""
-    return user_public(user)
+def read_me(user: CurrentUser, engine: EngineDep) -> MePublic:
+    """The caller's account, and whether they have set a home point."""
+    public = user_public(user).model_dump()
+    return MePublic(**public, has_home=homes.has_home(engine=engine, user_id=user.id))
 
 
 @router.patch("/me", responses=problems(401, 403, 404))

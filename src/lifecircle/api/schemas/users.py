@@ -80,6 +80,12 @@ class UserPublic(BaseModel):
     created_at: DisplayTime
 
 
+class MePublic(UserPublic):
+    """One's own account, with what the apps need to know before asking more."""
+
+    has_home: bool = Field(description="Whether a home point is set (`/users/me/home`).")
+
+
 class PlaceGrant(BaseModel):
     """The place an administrator gives to a merchant."""
 
