@@ -16,7 +16,7 @@ WEB_BUILD  := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 CHROMIUM   ?= /usr/bin/chromium
 
-.PHONY: setup demo-city run serve test lint typecheck unit bench bench-quick clean pg-server browser
+.PHONY: setup demo-city run serve test lint typecheck unit bench bench-quick bench-web clean pg-server browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +99,12 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/nearby_bench.py --quick
 	$(BIN)/python benchmarks/api_bench.py --quick
 	$(BIN)/python benchmarks/coupon_bench.py --quick
+
+# the web application in Debian's chromium against `lifecircle serve --demo` on the demo city
+# (imported and assessed once into benchmarks/_build/web): gzipped JS/CSS per page, time to
+# Near me's first list and to the officials' chart (benchmarks/web_results.md)
+bench-web: $(STAMP) $(WEB_BUILD) $(DEMO) browser
+	$(BIN)/python benchmarks/web_bench.py --pbf $(DEMO)
 
 clean:
 	rm -rf $(VENV) node_modules web/node_modules web/dist data $(OUT) test-output benchmarks/_build .pytest_cache \

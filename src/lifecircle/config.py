@@ -93,6 +93,17 @@ class Settings(BaseSettings):
     coupon_expiry_notice_hours
         Residents are told of a claimed, unused coupon this many hours before it expires
         (default 24; :func:`lifecircle.services.coupons.send_expiry_notices`).
+    tile_url
+        The web map's basemap tiles (``LIFECIRCLE_TILE_URL``): an ``http(s)`` URL template
+        with ``{z}``, ``{x}`` and ``{y}`` (``{s}`` for subdomains allowed). Unset: no basemap
+        (the map draws streets and communities from the API). Served to the web application
+        by ``GET /api/v1/web-config``; it overrides the build's ``VITE_TILE_URL``.
+    tile_crs
+        The tiles' coordinates (``LIFECIRCLE_TILE_CRS``): ``wgs84`` (default; OSM-style
+        tiles) or ``gcj02`` (Amap, Tencent): the web app then asks for shifted data.
+    tile_attribution
+        The tiles' credit line shown on the map (``LIFECIRCLE_TILE_ATTRIBUTION``); required
+        when a tile URL is set (providers' terms ask for it).
 
     """
 
@@ -118,6 +129,9 @@ class Settings(BaseSettings):
     registrations_per_address: int = Field(default=10, ge=1, le=100_000)
     redemption_undo_minutes: int = Field(default=10, ge=0, le=24 * 60)
     coupon_expiry_notice_hours: int = Field(default=24, ge=1, le=30 * 24)
+    tile_url: str = Field(default="", max_length=500)
+    tile_crs: Literal["wgs84", "gcj02"] = "wgs84"
+    tile_attribution: str = Field(default="", max_length=300)
 
     @field_validator("data_dir")
     @classmethod
@@ -144,6 +158,34 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"CORS origins {bad}: expected scheme://host[:port] (no path), or *")
         return origins
+
+    @field_validator("tile_url", "tile_attribution")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("tile_url")
+    @classmethod
+    def _check_tile_url(cls, value: str) -> str:
+        if value:
+            problem = tile_url_problem(value)
+            if problem:
+                raise ValueError(f"LIFECIRCLE_TILE_URL {value!r}: {problem}")
+        return value
+
+    @field_validator("tile_crs", mode="before")
+    @classmethod
+    def _lower_crs(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _tiles_credited(self) -> Self:
+        if self.tile_url and not self.tile_attribution:
+            raise ValueError(
+                "LIFECIRCLE_TILE_ATTRIBUTION is required with LIFECIRCLE_TILE_URL: "
+                "the tiles' credit line shown on the map (e.g. '© OpenStreetMap contributors')"
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_url(self) -> Self:
@@ -201,6 +243,31 @@ def production_problems(settings: Settings) -> list[str]:
     if settings.debug:
         problems.append("LIFECIRCLE_DEBUG is on: debug answers show tracebacks; turn it off")
     return problems
+
+
+_TILE_URL = re.compile(r"^https?://[^/\s?#]+/\S*$", re.IGNORECASE)
+
+
+def tile_url_problem(url: str) -> str | None:
+    """What is wrong with a tile URL template (None when it is usable).
+
+    Parameters
+    ----------
+    url
+        A Leaflet tile template such as ``https://tiles.example.cn/{z}/{x}/{y}.png``.
+
+    Returns
+    -------
+    str or None
+        The problem in words: not ``http(s)://host/...``, or a placeholder missing.
+
+    """
+    if not _TILE_URL.match(url):
+        return "expected an http(s)://host/... URL without spaces"
+    missing = [p for p in ("{z}", "{x}", "{y}") if p not in url]
+    if missing:
+        return f"the template lacks {', '.join(missing)} (e.g. https://host/{{z}}/{{x}}/{{y}}.png)"
+    return None
 
 
 def get_settings(**overrides: Any) -> Settings:

@@ -35,6 +35,7 @@ from tests.api import (
     rules_stock,
     rules_surveys,
     rules_voice,
+    rules_web,
 )
 from tests.api.world import CITY, FUTIAN, PASSWORD, World, unique
 
@@ -260,6 +261,7 @@ FEATURE_RULES = (
     rules_voice.RULES,
     rules_surveys.RULES,
     rules_layers.RULES,
+    rules_web.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

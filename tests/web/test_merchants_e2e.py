@@ -23,7 +23,8 @@ import pytest
 
 from tests.conftest import require
 from tests.web import test_residents_e2e as residents
-from tests.web.test_residents_e2e import AXE, SHOTS, Demo, _axe
+from tests.web.test_residents_e2e import AXE, SHOTS, Demo
+from tests.web.test_residents_e2e import _axe as _axe_only
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 demo = residents.demo
 browser = residents.browser
 
-SIZES = {"desktop": (1280, 800), "tablet": (768, 1024)}
+SIZES = {"desktop": (1280, 800), "tablet": (768, 1024), "phone": (375, 812)}
 SHANGHAI = timedelta(hours=8)
 
 
@@ -46,6 +47,21 @@ def _claim(demo: Demo, title: str) -> str:
     claimed = httpx.post(f"{demo.api}/coupons/{coupon['id']}/claims", headers=resident, json={})
     assert claimed.status_code == 201, claimed.text
     return str(claimed.json()["code"])
+
+
+def _axe(page: Page, name: str) -> None:
+    """axe-core clean, and the page no wider than the window (a phone never scrolls sideways)."""
+    _axe_only(page, name)
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], f"{name}: the page is {wide[0]} px wide in a {wide[1]} px window"
+
+
+def _nav(page: Page, key: str) -> None:
+    """Open a page of the console: from the menu's drawer on a phone, else the side menu."""
+    menu = page.get_by_test_id("menu")
+    if menu.count():
+        menu.click()
+    page.get_by_test_id(f"nav-{key}").click()
 
 
 def _fill(page: Page, test_id: str, text: str) -> None:
@@ -90,7 +106,7 @@ def test_merchant_prices_coupons_redeems_and_records_a_batch(
 
     # publish a price: "6.5" yuan is 6.50
     item = f"SYNTHETIC 鸡蛋 {size}"
-    page.get_by_test_id("nav-prices").click()
+    _nav(page, "prices")
     page.get_by_test_id("price-new").click()
     _fill(page, "price-name", item)
     _fill(page, "price-spec", "500g")
@@ -105,7 +121,7 @@ def test_merchant_prices_coupons_redeems_and_records_a_batch(
 
     # create a coupon (5 yuan off), its row and the chart
     title = f"SYNTHETIC 立减5元 {size}"
-    page.get_by_test_id("nav-coupons").click()
+    _nav(page, "coupons")
     page.get_by_test_id("coupon-new").click()
     _fill(page, "coupon-title", title)
     _fill(page, "coupon-off", "5")
@@ -119,7 +135,7 @@ def test_merchant_prices_coupons_redeems_and_records_a_batch(
     # demo-resident claims it; the merchant types the code at the till
     code = _claim(demo, title)
     assert re.fullmatch(r"\d{12}", code)
-    page.get_by_test_id("nav-redeem").click()
+    _nav(page, "redeem")
     wrong = code[:11] + str((int(code[11]) + 1) % 10)
     _fill(page, "redeem-code", wrong)
     _fill(page, "redeem-spent", "58.3")
@@ -134,14 +150,14 @@ def test_merchant_prices_coupons_redeems_and_records_a_batch(
     totals = page.get_by_test_id("totals")
     totals.wait_for()
     assert re.search(r"共 [1-9]\d* 笔，消费 \d+\.\d\d 元，优惠 \d+\.\d\d 元", totals.inner_text())
-    assert page.locator("[data-testid=today-table] tr", has_text=code[-4:]).count() >= 1
+    page.locator("[data-testid=today-table] tr", has_text=code[-4:]).first.wait_for()
     page.screenshot(path=str(SHOTS / f"merchant-redeem-{size}.png"), full_page=True)
     _axe(page, "redemption")
 
     # record a batch of milk expiring tomorrow (Shanghai): 临期 on today's list; an offer
     product = f"SYNTHETIC 鲜牛奶 {size}"
     tomorrow = (datetime.now(UTC) + SHANGHAI + timedelta(days=1)).date().isoformat()
-    page.get_by_test_id("nav-batches").click()
+    _nav(page, "batches")
     _fill(page, "batch-product", product)
     page.locator("#b-class").fill("fresh_milk")
     _fill(page, "batch-expiry", tomorrow)
@@ -159,7 +175,7 @@ def test_merchant_prices_coupons_redeems_and_records_a_batch(
     _axe(page, "batches")
 
     # the redemption's notification
-    page.get_by_test_id("nav-notifications").click()
+    _nav(page, "notifications")
     page.locator("[data-testid=notification-table] tr", has_text=title).first.wait_for()
     _axe(page, "notifications")
 

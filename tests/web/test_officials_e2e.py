@@ -2,7 +2,8 @@
 
 The demo city (Helsinki, real OSM network, places and buildings) is imported and assessed,
 the server started with the demo accounts, and the built console driven at desktop
-(1280 x 800) and tablet (768 x 1024) sizes: log in as demo-official, the dashboard (the
+(1280 x 800), tablet (768 x 1024) and phone (375 x 812: the menu in a drawer, no sideways
+scrolling) sizes: log in as demo-official, the dashboard (the
 plan's targets, the coverage map's community outlines and the ECharts chart drawn), a
 community's page, the inbox where a claim a new merchant made through the API is approved,
 and a plan run as a job followed to its end. No console error; no request leaves
@@ -27,16 +28,33 @@ from lifecircle.api.web import WEB_DIST
 from tests.api.test_serve import SOURCE, _wait_for_health
 from tests.conftest import HELSINKI_PBF, require
 from tests.pg import free_port
-from tests.web.test_residents_e2e import AXE, HOME, SHOTS, Demo, _axe, _password, browser
+from tests.web.test_residents_e2e import AXE, HOME, SHOTS, Demo, _password, browser
+from tests.web.test_residents_e2e import _axe as _axe_only
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from playwright.sync_api import Browser, Route
+    from playwright.sync_api import Browser, Page, Route
 
 __all__ = ["browser"]  # the residents' e2e browser fixture, shared
 
-SIZES = {"desktop": (1280, 800), "tablet": (768, 1024)}
+SIZES = {"desktop": (1280, 800), "tablet": (768, 1024), "phone": (375, 812)}
+CLAIMED_FROM = {"desktop": 0, "tablet": 5, "phone": 10}  # each size approves its own claim
+
+
+def _axe(page: Page, name: str) -> None:
+    """axe-core clean, and the page no wider than the window (a phone never scrolls sideways)."""
+    _axe_only(page, name)
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], f"{name}: the page is {wide[0]} px wide in a {wide[1]} px window"
+
+
+def _nav(page: Page, key: str) -> None:
+    """Open a page of the console: from the menu's drawer on a phone, else the top menu."""
+    menu = page.get_by_test_id("menu")
+    if menu.count():
+        menu.click()
+    page.get_by_test_id(f"nav-{key}").click()
 
 
 class OfficialDemo(Demo):
@@ -115,7 +133,7 @@ def test_official_dashboard_community_claim_and_plan(
     demo: OfficialDemo, browser: Browser, size: str
 ) -> None:
     require(AXE)
-    claimed = _merchant_claims_a_place(demo, 0 if size == "desktop" else 5)
+    claimed = _merchant_claims_a_place(demo, CLAIMED_FROM[size])
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
@@ -161,14 +179,14 @@ def test_official_dashboard_community_claim_and_plan(
     _axe(page, "community page")
 
     # the inbox: approve the merchant's claim
-    page.goto(f"{demo.base}/app/officials/inbox")
+    _nav(page, "inbox")
     row = page.locator("[data-testid=applications] .el-table__row", has_text=claimed)
     row.get_by_test_id("approve").click()
     row.wait_for(state="detached")
     _axe(page, "inbox")
 
     # a plan as a job: its progress bar to the end
-    page.goto(f"{demo.base}/app/officials/jobs")
+    _nav(page, "jobs")
     page.get_by_test_id("start-plan").click()
     page.wait_for_selector("[data-testid=job][data-status=succeeded]", timeout=60_000)
     assert page.get_by_test_id("job-progress").get_attribute("aria-valuenow") == "100"

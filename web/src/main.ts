@@ -7,6 +7,7 @@ import { createApp } from "vue";
 import { api, tokenStorage } from "@/api";
 import App from "@/App.vue";
 import { i18n } from "@/i18n";
+import { loadMapConfig } from "@/map/config";
 import { makeRouter } from "@/router";
 import { useSession } from "@/stores/session";
 
@@ -15,4 +16,5 @@ app.use(createPinia());
 app.use(i18n);
 app.use(makeRouter());
 void useSession().restore(api, tokenStorage);
+void loadMapConfig(api.webConfig); // the deployment's tiles, asked once (the map waits for it)
 app.mount("#app");

@@ -40,6 +40,7 @@ from lifecircle.api.routers import (
     stock,
     surveys,
     users,
+    web_config,
 )
 from lifecircle.api.web import install_web
 from lifecircle.config import Settings, get_settings, production_problems
@@ -76,6 +77,7 @@ ROUTERS = (
     complaints.router,
     surveys.router,
     layers.router,
+    web_config.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

@@ -17,6 +17,7 @@ import type {
   ShopPrices,
   Token,
   User,
+  WebConfig,
 } from "./types";
 
 export const API = "/api/v1";
@@ -101,6 +102,7 @@ export function createClient(options: ClientOptions = {}) {
   const { send, json } = requester(options);
 
   return {
+    webConfig: () => json<WebConfig>("GET", "/web-config"),
     cities: () => json<CityListItem[]>("GET", "/cities"),
     city: (city: string) => json<City>("GET", `/cities/${encodeURIComponent(city)}`),
     nearby: (

@@ -171,3 +171,8 @@ export interface GeoFeatureCollection {
   features: { type: "Feature"; geometry: any; properties: Record<string, unknown> }[];
   truncated?: boolean;
 }
+
+/** The web application's run-time settings (`GET /web-config`): the deployment's tiles. */
+export interface WebConfig {
+  tiles: { url: string; crs: "wgs84" | "gcj02"; attribution: string } | null;
+}

@@ -2,7 +2,7 @@
 import type zh from "./zh-CN";
 
 const en: typeof zh = {
-  app: { title: "Quarter-hour living circle", near: "Near me", coupons: "My coupons", account: "Account", language: "Language", english: "English", chinese: "中文" },
+  app: { title: "Quarter-hour living circle", near: "Near me", coupons: "My coupons", account: "Account", language: "Language", english: "English", chinese: "中文", menu: "Menu" },
   near: {
     locate: "Locate me",
     locating: "Locating…",

@@ -1,6 +1,6 @@
 // Chinese first: every string of the pages (English in en.ts, the same keys).
 export default {
-  app: { title: "一刻钟便民生活圈", near: "附近", coupons: "我的券", account: "账户", language: "语言", english: "English", chinese: "中文" },
+  app: { title: "一刻钟便民生活圈", near: "附近", coupons: "我的券", account: "账户", language: "语言", english: "English", chinese: "中文", menu: "菜单" },
   near: {
     locate: "定位到我",
     locating: "正在定位…",
