@@ -23,6 +23,7 @@ export const routes: RouteRecordRaw[] = [
       { path: "communities/:code", name: "officials-community", component: () => import("@/officials/CommunityView.vue") },
       { path: "inbox", name: "officials-inbox", component: () => import("@/officials/InboxView.vue") },
       { path: "jobs", name: "officials-jobs", component: () => import("@/officials/JobsView.vue") },
+      { path: "what-if", name: "officials-what-if", component: () => import("@/officials/WhatIfView.vue") },
     ],
   },
   {

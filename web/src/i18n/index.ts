@@ -9,6 +9,8 @@ import officialsEn from "./officials.en";
 import officialsZh from "./officials.zh-CN";
 import merchantsEn from "./merchants.en";
 import merchantsZh from "./merchants.zh-CN";
+import planningEn from "./planning.en";
+import planningZh from "./planning.zh-CN";
 import zh from "./zh-CN";
 
 export type Lang = "zh-CN" | "en";
@@ -18,8 +20,8 @@ export const i18n = createI18n({
   locale: "zh-CN",
   fallbackLocale: "zh-CN",
   messages: {
-    "zh-CN": { ...zh, officials: officialsZh, merchant: merchantsZh },
-    en: { ...en, officials: officialsEn, merchant: merchantsEn },
+    "zh-CN": { ...zh, officials: { ...officialsZh, planning: planningZh }, merchant: merchantsZh },
+    en: { ...en, officials: { ...officialsEn, planning: planningEn }, merchant: merchantsEn },
   },
 });
 
