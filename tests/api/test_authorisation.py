@@ -28,6 +28,7 @@ from tests.api import (
     rules_homes,
     rules_indicators,
     rules_layers,
+    rules_planning,
     rules_platform,
     rules_prices,
     rules_reports,
@@ -262,6 +263,7 @@ FEATURE_RULES = (
     rules_surveys.RULES,
     rules_layers.RULES,
     rules_web.RULES,
+    rules_planning.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

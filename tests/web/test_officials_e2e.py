@@ -6,9 +6,10 @@ the server started with the demo accounts, and the built console driven at deskt
 scrolling) sizes: log in as demo-official, the dashboard (the
 plan's targets, the coverage map's community outlines and the ECharts chart drawn), a
 community's page, the inbox where a claim a new merchant made through the API is approved,
-and a plan run as a job followed to its end. No console error; no request leaves
-127.0.0.1; axe-core finds no serious or critical violation on each page. Screenshots go
-to ``test-output/web/``.
+a plan run as a job followed to its end, a report job (XLSX) and its file downloaded, and
+what-if: a breakfast shop typed in by its position and the communities it changes. No
+console error; no request leaves 127.0.0.1; axe-core finds no serious or critical
+violation on each page. Screenshots go to ``test-output/web/``.
 """
 
 from __future__ import annotations
@@ -165,6 +166,8 @@ def test_official_dashboard_community_claim_and_plan(
     assert page.locator("path.lc-coverage").count() >= 20
     page.locator("[data-testid=coverage-chart] canvas").wait_for(state="attached")
     page.get_by_test_id("no-pilots").wait_for()  # Helsinki matches none of the plan's pilots
+    page.locator("[data-testid=trend-chart] canvas").wait_for(state="attached")
+    assert int(page.get_by_test_id("trend-chart").get_attribute("data-runs") or 0) >= 1
     page.wait_for_timeout(300)
     page.screenshot(path=str(SHOTS / f"officials-dashboard-{size}.png"), full_page=True)
     _axe(page, "dashboard")
@@ -190,8 +193,32 @@ def test_official_dashboard_community_claim_and_plan(
     page.get_by_test_id("start-plan").click()
     page.wait_for_selector("[data-testid=job][data-status=succeeded]", timeout=60_000)
     assert page.get_by_test_id("job-progress").get_attribute("aria-valuenow") == "100"
+    # a report job (XLSX only) and its file downloaded with the token
+    page.get_by_test_id("format-html").click()  # on by default: off, XLSX stays
+    page.get_by_test_id("start-report").click()
+    page.wait_for_selector("[data-testid=report-job][data-status=succeeded]", timeout=60_000)
+    link = page.get_by_test_id("download-xlsx")
+    with page.expect_download() as got:
+        link.click()
+    assert got.value.suggested_filename.endswith(".xlsx")
+    assert page.locator("[data-testid=report-files] a").count() == 1
     page.screenshot(path=str(SHOTS / f"officials-jobs-{size}.png"), full_page=True)
     _axe(page, "jobs")
+
+    # what-if: a breakfast shop typed in by keyboard at the centre changes communities
+    page.get_by_test_id("nav-what-if").click()
+    page.locator("path.lc-coverage").first.wait_for(state="attached", timeout=15_000)
+    category = page.locator("#whatif-category")
+    category.click()
+    page.locator(".el-select-dropdown__item", has_text="早餐店").click()
+    page.locator("#whatif-lon").fill(str(HOME["longitude"]))
+    page.locator("#whatif-lat").fill(str(HOME["latitude"]))
+    page.get_by_test_id("whatif-add").click()
+    page.locator("[data-testid=whatif-changes] .el-table__row").first.wait_for(timeout=30_000)
+    assert "→" in page.get_by_test_id("whatif-city").inner_text()
+    assert page.locator("[data-testid=whatif-after].up").count() >= 1
+    page.screenshot(path=str(SHOTS / f"officials-what-if-{size}.png"), full_page=True)
+    _axe(page, "what-if")
 
     assert errors == []
     assert left == []

@@ -40,6 +40,7 @@ export const routes: RouteRecordRaw[] = [
       { path: "consultations", name: "officials-consultations", component: () => import("@/officials/ConsultationsView.vue") },
       { path: "indicators", name: "officials-indicators", component: () => import("@/officials/IndicatorsView.vue") },
       { path: "campaigns", name: "officials-campaigns", component: () => import("@/officials/CampaignsView.vue") },
+      { path: "what-if", name: "officials-what-if", component: () => import("@/officials/WhatIfView.vue") },
     ],
   },
   {

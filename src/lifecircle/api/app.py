@@ -32,6 +32,7 @@ from lifecircle.api.routers import (
     indicators,
     jobs,
     layers,
+    planning,
     platform,
     prices,
     reports,
@@ -78,6 +79,7 @@ ROUTERS = (
     surveys.router,
     layers.router,
     web_config.router,
+    planning.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

@@ -21,7 +21,7 @@ from lifecircle.core.walk.access import Router
 from lifecircle.core.walk.impedance import ELDERLY_SPEED_KMH, WALK_SPEED_KMH, metres_from_minutes
 from lifecircle.core.walk.insert import insert_points
 from lifecircle.core.walk.snap import Snapped, snap_points
-from lifecircle.errors import NotFoundError, ValidationError
+from lifecircle.errors import DataError, NotFoundError, ValidationError
 from lifecircle.services.assess import (
     AssessParams,
     community_records,
@@ -40,6 +40,12 @@ if TYPE_CHECKING:
 
 OPERATIONS = ("add", "remove", "move")
 
+_PARAMETERS = (
+    "limit_minutes", "speed_kmh", "profile", "basic_share", "weak_share", "quality_share",
+    "circle_rules", "grade_rules", "targets", "max_snap_m",
+)  # fmt: skip
+"""The members of ``run.parameters`` a what-if needs."""
+
 
 @dataclass(frozen=True)
 class Change:
@@ -56,25 +62,42 @@ class Change:
     lat: float | None = None
 
     def __post_init__(self) -> None:
-        problems = []
+        problems: list[tuple[str, str]] = []  # (field, problem)
         if self.op not in OPERATIONS:
-            problems.append(f"unknown change {self.op!r} (expected {', '.join(OPERATIONS)})")
+            problems.append(
+                ("op", f"unknown change {self.op!r} (expected {', '.join(OPERATIONS)})")
+            )
         if self.op in {"remove", "move"} and not self.uid:
-            problems.append(f"{self.op} needs the uid of a place")
+            problems.append(("uid", f"{self.op} needs the uid of a place"))
         if self.op == "add" and not self.category:
-            problems.append("add needs a category")
+            problems.append(("category", "add needs a category"))
         if self.op in {"add", "move"}:
             if self.lon is None or self.lat is None:
-                problems.append(f"{self.op} needs a position LON,LAT")
+                problems.append(
+                    ("lon" if self.lon is None else "lat", f"{self.op} needs a position LON,LAT")
+                )
             elif not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
-                problems.append(f"position {self.lon},{self.lat} is not WGS-84 degrees")
+                problems.append(("lon", f"position {self.lon},{self.lat} is not WGS-84 degrees"))
         if problems:
-            raise ValidationError("; ".join(problems))
+            raise ValidationError("; ".join(p for _, p in problems), field=problems[0][0])
 
 
 def params_of(run: dict[str, Any]) -> AssessParams:
-    """The parameters a stored run was computed with."""
-    p = run["parameters"]
+    """The parameters a stored run was computed with.
+
+    Raises
+    ------
+    DataError
+        If the run was stored without them (a document made by hand, not by ``assess``).
+
+    """
+    p = run.get("parameters") or {}
+    missing = sorted(set(_PARAMETERS) - set(p))
+    if missing:
+        raise DataError(
+            f"assessment run {run.get('id')} lacks its parameters {', '.join(missing)}: "
+            "run `lifecircle assess` for a run to start from"
+        )
     return AssessParams(
         limit_minutes=p["limit_minutes"],
         speed_kmh=p["speed_kmh"],
@@ -99,7 +122,8 @@ def apply_change(data: CityData, change: Change) -> tuple[CityData, list[tuple[f
         codes = data.categories
         if change.category not in codes:
             raise ValidationError(
-                f"unknown category {change.category!r}; categories: {', '.join(codes)}"
+                f"unknown category {change.category!r}; categories: {', '.join(codes)}",
+                field="category",
             )
         lon, lat = np.array([change.lon]), np.array([change.lat])
         n = len(places)
@@ -119,7 +143,9 @@ def apply_change(data: CityData, change: Change) -> tuple[CityData, list[tuple[f
     try:
         row = places.uid.index(change.uid or "")
     except ValueError:
-        raise NotFoundError(f"no place with uid {change.uid!r} in city {data.name!r}") from None
+        raise NotFoundError(
+            f"no place with uid {change.uid!r} in city {data.name!r}", field="uid"
+        ) from None
     touched = [(float(places.lon[row]), float(places.lat[row]))]
     if change.op == "remove":
         keep = places.pair_place != row

@@ -13,6 +13,8 @@ import merchantsEn from "./merchants.en";
 import merchantsZh from "./merchants.zh-CN";
 import voiceEn from "./residents-voice.en";
 import voiceZh from "./residents-voice.zh-CN";
+import planningEn from "./planning.en";
+import planningZh from "./planning.zh-CN";
 import zh from "./zh-CN";
 
 export type Lang = "zh-CN" | "en";
@@ -22,8 +24,8 @@ export const i18n = createI18n({
   locale: "zh-CN",
   fallbackLocale: "zh-CN",
   messages: {
-    "zh-CN": { ...zh, officials: officialsZh, merchant: merchantsZh, voice: voiceZh, ovoice: officialsVoiceZh },
-    en: { ...en, officials: officialsEn, merchant: merchantsEn, voice: voiceEn, ovoice: officialsVoiceEn },
+    "zh-CN": { ...zh, officials: { ...officialsZh, planning: planningZh }, merchant: merchantsZh, voice: voiceZh, ovoice: officialsVoiceZh },
+    en: { ...en, officials: { ...officialsEn, planning: planningEn }, merchant: merchantsEn, voice: voiceEn, ovoice: officialsVoiceEn },
   },
 });
 
