@@ -206,7 +206,7 @@ def test_official_dashboard_community_claim_and_plan(
     _axe(page, "jobs")
 
     # what-if: a breakfast shop typed in by keyboard at the centre changes communities
-    page.get_by_test_id("nav-what-if").click()
+    _nav(page, "what-if")
     page.locator("path.lc-coverage").first.wait_for(state="attached", timeout=15_000)
     category = page.locator("#whatif-category")
     category.click()
