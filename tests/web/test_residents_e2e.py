@@ -35,6 +35,7 @@ from tests.api.test_serve import SOURCE, _wait_for_health
 from tests.conftest import HELSINKI_PBF, require
 from tests.pg import free_port
 from tests.report.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.keyboard import keyboard_reachable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -176,6 +177,7 @@ def _axe(page: Page, name: str) -> None:
         if v["impact"] in {"serious", "critical"}
     ]
     assert bad == [], f"{name}: {bad}"
+    keyboard_reachable(page, name)
 
 
 @pytest.mark.slow
