@@ -281,7 +281,7 @@ def test_greedy_on_large_instances_reports_its_bound(data, monkeypatch):
     assert row["gap"] == 0.0 if row["optimal"] else 0.0 < row["gap"] < 1.0
     cover = plan(data, PlanParams(categories=("housekeeping",)))
     row = _only(cover, "housekeeping")
-    assert row["solver"] == "greedy"
+    assert row["solver"] == "lagrangian"  # a cover too large for HiGHS
     assert row["bound"] <= row["objective"]
     assert row["covered_population"] == pytest.approx(row["total_population"])
 

@@ -151,7 +151,7 @@ def _print_plan(doc: dict[str, Any]) -> None:
     else:
         out.print("no new site is needed")
     summary = Table(title="按业态 Per category")
-    for col in ("category", "sites", "before", "after", "unreachable", "solver", "gap"):
+    for col in ("category", "sites", "before", "after", "unreachable", "solver", "bound", "gap"):
         summary.add_column(col, justify="left" if col in {"category", "solver"} else "right")
     for row in doc["categories"]:
         total = row["total_population"] or 1.0
@@ -163,6 +163,7 @@ def _print_plan(doc: dict[str, Any]) -> None:
             f"{row['covered_population'] / total:.1%}",
             f"{row['unreachable_population']:,.0f}",
             row["solver"],
+            "-" if row["bound"] is None else f"{row['bound']:,.4g}",
             gap,
         )
     out.print(summary)

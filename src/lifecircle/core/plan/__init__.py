@@ -23,6 +23,11 @@ The solver is a parameter: any object with the two methods of :class:`Solver` wi
 default the MILP takes instances of up to :data:`MAX_MILP_CELLS` cells and the greedy
 larger ones; a MILP stopped by its time limit returns the better of its incumbent and
 the greedy sites.
+A city-wide cover is split into its independent parts (:mod:`~lifecircle.core.plan.split`);
+a part too large for HiGHS goes to the Lagrangian method
+(:mod:`~lifecircle.core.plan.lagrangian`, after the reductions of
+:mod:`~lifecircle.core.plan.reduce`), which proves a lower bound and keeps the best cover
+its guided heuristics and HiGHS on a core find.
 """
 
 from lifecircle.core.plan.assign import Assignment

@@ -5,13 +5,15 @@ when every point must be covered: the set-cover instance falls apart into the co
 components of its bipartite reach graph, and the optimum is the sum of the parts'
 optima. Gaps in a city are usually local (a few communities without a pharmacy), so a
 city-wide instance far too large for one MILP is many small ones HiGHS proves optimal
-in a moment; only a part still too large goes to the greedy heuristic, whose bound then
-enters the sum of bounds. A partial cover (a ``target`` share) couples the parts and is
-solved whole.
+in a moment; a part too large for HiGHS goes to the Lagrangian method
+(:mod:`lifecircle.core.plan.lagrangian`: reductions, a subgradient bound, guided covers
+and HiGHS on a core), whose bound then enters the sum of bounds. A partial cover (a
+``target`` share) couples the parts and is solved whole.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from lifecircle.core.plan import solvers
+from lifecircle.core.plan.lagrangian import LagrangianSolver
 from lifecircle.core.plan.solvers import (
     MaxCoverInstance,
     SetCoverInstance,
@@ -33,6 +36,16 @@ if TYPE_CHECKING:
 
 MIN_PART_S = 1.0
 """The least time a part's MILP gets, seconds (most parts are solved in far less)."""
+
+MILP_PART_PAIRS = 200_000
+"""Largest part (reach pairs) HiGHS is given; the Lagrangian method takes larger ones.
+
+HiGHS's LP relaxation of a 17,000-row city part with a million pairs had not finished
+after 100 s, and its MILP stopped at 60 s with a gap of 99 %.
+"""
+
+UNLIMITED_S = 600.0
+"""The Lagrangian method's time per part when the split has no time limit, seconds."""
 
 
 def components(reach: sparse.csr_array) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
@@ -54,27 +67,34 @@ class SplitSolver:
     Attributes
     ----------
     time_limit_s
-        Time for all the parts' MILPs together, seconds, shared in proportion to their
-        reach pairs (at least :data:`MIN_PART_S` each). A part stopped by its share
-        keeps the better of HiGHS's answer and the greedy's, so the split is never
-        worse than the greedy alone, and its bound is usually much tighter.
+        Time for all the parts together, seconds. Parts are solved smallest first, each
+        given its share of the time left in proportion to its reach pairs (at least
+        :data:`MIN_PART_S`). A MILP stopped by its share keeps the better of HiGHS's
+        answer and the greedy's, so the split is never worse than the greedy alone.
     max_cells
-        Parts with more reach pairs than this go to the greedy heuristic (default
-        :data:`~lifecircle.core.solvers.MAX_MILP_CELLS`, read at each solve).
+        Parts with more reach pairs than this go to the Lagrangian method (default the
+        smaller of :data:`MILP_PART_PAIRS` and
+        :data:`~lifecircle.core.plan.solvers.MAX_MILP_CELLS`, read at each solve).
+    rel_gap
+        Relative gap at which the Lagrangian method stops (default 1 %).
 
     """
 
     time_limit_s: float | None = 60.0
     max_cells: int | None = None
+    rel_gap: float = 0.01
 
     @property
     def _cells(self) -> int:
-        return solvers.MAX_MILP_CELLS if self.max_cells is None else self.max_cells
+        if self.max_cells is not None:
+            return self.max_cells
+        return min(MILP_PART_PAIRS, solvers.MAX_MILP_CELLS)
 
     def _one(self, instance: SetCoverInstance, time_limit_s: float | None) -> Solution:
         if instance.reach.nnz <= self._cells:
             return milp_solver(time_limit_s=time_limit_s).set_cover(instance)
-        return greedy_solver().set_cover(instance)
+        limit = UNLIMITED_S if time_limit_s is None else time_limit_s
+        return LagrangianSolver(time_limit_s=limit, rel_gap=self.rel_gap).set_cover(instance)
 
     def set_cover(self, instance: SetCoverInstance) -> Solution:
         """The union of each part's cover; bound the sum of the parts' bounds."""
@@ -85,7 +105,9 @@ class SplitSolver:
         parts = np.unique(row_label)
         if parts.size <= 1:
             return self._one(instance, self.time_limit_s)
+        started = time.perf_counter()
         pairs = np.bincount(row_label, weights=np.diff(reach.indptr), minlength=parts.max() + 1)
+        pairs_left = float(pairs[parts].sum())
         sites: list[NDArray[np.int64]] = []
         bound: float | None = 0.0
         optimal = True
@@ -96,7 +118,7 @@ class SplitSolver:
         col_cut_lo = np.searchsorted(col_label[col_order], parts, side="left")
         col_cut_hi = np.searchsorted(col_label[col_order], parts, side="right")
         row_end = np.append(row_cut[1:], row_order.size)
-        for k in range(parts.size):
+        for k in np.argsort(pairs[parts], kind="stable").tolist():
             rows = row_order[row_cut[k] : row_end[k]]
             cols = col_order[col_cut_lo[k] : col_cut_hi[k]]
             sub = SetCoverInstance(
@@ -107,7 +129,9 @@ class SplitSolver:
             )
             share = None
             if self.time_limit_s is not None:
-                share = max(MIN_PART_S, self.time_limit_s * pairs[parts[k]] / max(reach.nnz, 1))
+                left = self.time_limit_s - (time.perf_counter() - started)
+                share = max(MIN_PART_S, left * pairs[parts[k]] / max(pairs_left, 1.0))
+            pairs_left -= float(pairs[parts[k]])
             solution = self._one(sub, share)
             sites.append(cols[solution.sites])
             optimal &= solution.optimal
@@ -119,6 +143,7 @@ class SplitSolver:
 
     def max_cover(self, instance: MaxCoverInstance) -> Solution:
         """Maximal covering is not split (the budget couples the parts)."""
-        if instance.reach.nnz <= self._cells:
+        cells = solvers.MAX_MILP_CELLS if self.max_cells is None else self.max_cells
+        if instance.reach.nnz <= cells:
             return milp_solver(time_limit_s=self.time_limit_s).max_cover(instance)
         return greedy_solver().max_cover(instance)

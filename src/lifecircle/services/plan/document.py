@@ -26,7 +26,7 @@ from lifecircle.services.plan.category import (
     planned_candidates,
     planned_columns,
 )
-from lifecircle.services.plan.params import SOLVER_NAMES, TOL, PlanParams
+from lifecircle.services.plan.params import TOL, PlanParams, solver_name
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_plan, save_plan
@@ -158,7 +158,7 @@ def plan(
                 "total_population": _pop(total),
                 "optimal": r.optimal,
                 "gap": 0.0 if r.optimal else (None if r.gap is None else round(r.gap, 6)),
-                "solver": SOLVER_NAMES.get(r.method, r.method),
+                "solver": solver_name(r.method),
                 "candidates": out.n_candidates,
                 "candidates_kept": out.n_kept,
                 "unreachable_population": _pop(weight[out.unreachable].sum()),

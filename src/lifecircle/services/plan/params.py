@@ -20,10 +20,21 @@ MODES = ("cover", "max")
 SOLVER_NAMES = {
     "milp": "highs",
     "greedy": "greedy",
-    "greedy+milp": "highs+greedy",
+    "lagrangian": "lagrangian",
     "none": "none",
 }
 """The ``solver`` of the document for each :class:`~lifecircle.core.plan.LocateResult` method."""
+
+
+def solver_name(method: str) -> str:
+    """The document's ``solver`` for a method; a split's ``greedy+milp`` is ``highs+greedy``.
+
+    >>> solver_name("lagrangian+milp")
+    'highs+lagrangian'
+    """
+    names = dict.fromkeys(SOLVER_NAMES.get(part, part) for part in method.split("+"))
+    return "+".join(sorted(names, key=lambda name: (name != "highs", name)))
+
 
 TOL = 1e-9
 """Relative slack on residents (sums of floats), as in ``core.plan``."""
