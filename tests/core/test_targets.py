@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lifecircle.core.assess.circles import pilot_type_shares
@@ -72,6 +74,22 @@ def test_pilot_type_share_target_counts_all_30_pilots() -> None:
     nothing = pilot_type_shares([], pilots=30)
     r = rows(t, communities=3, basic_complete=0, pilot_mix=nothing)["pilot_type_share"]
     assert (r.actual, r.met) == (None, None)  # nothing known is not 0 %
+
+
+def test_every_note_is_said_in_chinese_too() -> None:
+    """A note in English has its Chinese twin (the report and the console are Chinese first)."""
+    t = load_targets()
+    mix = pilot_type_shares(["clustered", "street", "distributed"], pilots=len(t.pilots))
+    found = rows(t, communities=3, basic_complete=0, pilots_matched=3, pilot_mix=mix)
+    assert all(bool(r.note) == bool(r.note_zh) for r in found.values()), found
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert all(han.search(r.note_zh) for r in found.values() if r.note_zh)
+    types = found["pilot_type_share"].note_zh
+    assert "共 30 个试点：集聚式 1、街区式 1、分布式 1，未知 27 个" in types
+    assert "暂无法判定" in types
+    assert "集聚式 5" in types  # still missing, as in English
+    assert found["basic_full_coverage"].note_zh == "本次评估 3 个单元；规划共计 682 个社区"
+    assert found["satisfaction"].note_zh == "尚未记录"
 
 
 def test_full_coverage_targets_carry_their_threshold() -> None:

@@ -350,3 +350,20 @@ def test_the_usage_beside_the_targets(render, assessment):
     doc["city"]["usage"] |= {"events": None, "within_share": None}
     english = visible(render(doc, lang="en"))
     assert "(fewer than 5 redemptions)" in english
+
+
+def test_target_notes_in_the_reports_language(render, assessment):
+    targets = assessment["city"]["targets"]
+    targets[0]["note"], targets[0]["note_zh"] = "not recorded yet", "尚未记录"
+    targets[1]["note"] = "a run stored before notes had Chinese"
+    targets[1].pop("note_zh", None)
+
+    def table(html: str) -> str:
+        return text_of(visible(html).split('<table class="targets">')[1].split("</table>")[0])
+
+    zh, en = table(render()), table(render(lang="en"))
+    assert "尚未记录" in zh
+    assert "not recorded yet" not in zh
+    assert "a run stored before notes had Chinese" in zh  # the English note, not nothing
+    assert "not recorded yet" in en
+    assert "尚未记录" not in en

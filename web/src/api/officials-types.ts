@@ -37,6 +37,8 @@ export interface Target {
   due: string | null;
   met: boolean | null;
   note: string | null;
+  /** The note in Chinese (runs stored before it was added have none). */
+  note_zh?: string | null;
 }
 
 export interface PilotRow {

@@ -68,7 +68,7 @@ export function targetProgress(targets: Target[], lang: "zh-CN" | "en"): TargetP
       percent,
       text: t.actual === null ? "—" : `${figure(t.actual, t.unit)} / ${figure(t.target, t.unit)}`,
       met: t.met,
-      note: t.note,
+      note: (lang === "en" ? null : t.note_zh) || t.note,
       due: t.due,
     };
   });

@@ -45,7 +45,7 @@ const run: RunDocument = {
     coverage: { pharmacy: 0.8379, laundry: null, bookstore: 1 },
     targets: [
       { code: "basic_full_coverage", label_zh: "全覆盖社区", label_en: "Full coverage", target: 682, actual: 341, unit: "communities", due: "2025-12-31", met: false, note: null },
-      { code: "satisfaction", label_zh: "满意度", label_en: "Satisfaction", target: 0.9, actual: null, unit: "share", due: null, met: null, note: "not recorded yet" },
+      { code: "satisfaction", label_zh: "满意度", label_en: "Satisfaction", target: 0.9, actual: null, unit: "share", due: null, met: null, note: "not recorded yet", note_zh: "尚未记录" },
       { code: "centres", label_zh: "商业中心", label_en: "Centres", target: null, actual: 2, unit: "centres", due: null, met: null, note: null },
       { code: "pilot_type_share", label_zh: "类型", label_en: "Types", target: 0.2, actual: 0.25, unit: "share", due: null, met: true, note: null },
     ],
@@ -80,7 +80,8 @@ describe("figures", () => {
     const [communities, satisfaction, centres, types] = targetProgress(run.city.targets, "zh-CN");
     expect(centres).toMatchObject({ percent: null, text: "2 / —" });
     expect(communities).toMatchObject({ label: "全覆盖社区", percent: 50, text: "341 / 682", met: false });
-    expect(satisfaction).toMatchObject({ percent: null, text: "—", note: "not recorded yet" });
+    expect(satisfaction).toMatchObject({ percent: null, text: "—", note: "尚未记录" });
+    expect(targetProgress(run.city.targets, "en")[1].note).toBe("not recorded yet");
     expect(types).toMatchObject({ percent: 100, text: "25.0% / 20.0%", met: true });
     expect(targetProgress(run.city.targets, "en")[0].label).toBe("Full coverage");
   });

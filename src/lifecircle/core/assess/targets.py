@@ -159,34 +159,53 @@ class TargetRow:
     n: int | None = None
     low: float | None = None
     high: float | None = None
+    note_zh: str = ""
+
+
+NOT_RECORDED = ("not recorded yet", "尚未记录")
+"""The note of a figure nobody has recorded (English, Chinese)."""
+
+TYPE_ZH = {"clustered": "集聚式", "street": "街区式", "distributed": "分布式"}
+"""The circle types' Chinese names, for the notes."""
 
 
 def _at_least(actual: float | None, target: float) -> bool | None:
     return None if actual is None else actual >= target - 1e-12
 
 
-def survey_note(cell: ShareCell | None, survey: str) -> str:
-    """A satisfaction row's note: answers and interval, too few, or not recorded yet."""
+def survey_note(cell: ShareCell | None, survey: str, lang: str = "en") -> str:
+    """A satisfaction row's note: answers and interval, too few, or not recorded yet.
+
+    ``lang`` ``"en"`` or ``"zh"``.
+    """
+    zh = lang == "zh"
     if cell is None:
-        return "not recorded yet" + (f" ({survey})" if survey else "")
+        if zh:
+            return NOT_RECORDED[1] + (f"（{survey}）" if survey else "")
+        return NOT_RECORDED[0] + (f" ({survey})" if survey else "")
     if cell.share is None:
+        if zh:
+            return f"回答过少（{cell.n} 份，少于 5 份）：不给出数值；{survey}"
         return f"too few answers ({cell.n}, fewer than 5): no figure; {survey}"
     assert cell.low is not None
     assert cell.high is not None
-    return (
-        f"{cell.n} answers, 95 % Wilson interval {100 * cell.low:.1f}–{100 * cell.high:.1f} %; "
-        + survey
-    )
+    interval = f"{100 * cell.low:.1f}–{100 * cell.high:.1f} %"
+    if zh:
+        return f"{cell.n} 份回答，95 % Wilson 区间 {interval}；{survey}"
+    return f"{cell.n} answers, 95 % Wilson interval {interval}; " + survey
 
 
-def pilot_mix_note(mix: PilotMix) -> str:
+def pilot_mix_note(mix: PilotMix, lang: str = "en") -> str:
     """Why the pilots' type-share target is met, not met or not evaluable, in numbers.
 
     For example, with three matched pilots of three types out of 30: "of 30 pilots:
     clustered 1, street 1, distributed 1, 27 unknown (27 not matched, 0 type
     undetermined); each type needs 6 (20 %); not evaluable until more pilots are known
-    (still missing: clustered 5, street 5, distributed 5)".
+    (still missing: clustered 5, street 5, distributed 5)". ``lang`` ``"zh"`` says it
+    in Chinese.
     """
+    if lang == "zh":
+        return _pilot_mix_note_zh(mix)
     text = (
         f"of {mix.pilots} pilots: "
         + ", ".join(f"{k} {mix.counts[k]}" for k in mix.meets)
@@ -203,6 +222,28 @@ def pilot_mix_note(mix: PilotMix) -> str:
         who = ", ".join(hopeless)
         return f"{text}; not met: {who} cannot reach {mix.needed} even with every unknown pilot"
     return f"{text}; not met: the {mix.unknown} unknown pilots cannot make up {missing}"
+
+
+def _pilot_mix_note_zh(mix: PilotMix) -> str:
+    def name(k: str) -> str:
+        return TYPE_ZH.get(k, k)
+
+    text = (
+        f"共 {mix.pilots} 个试点："
+        + "、".join(f"{name(k)} {mix.counts[k]}" for k in mix.meets)
+        + f"，未知 {mix.unknown} 个（未匹配 {mix.pilots - mix.matched} 个，类型未定 "
+        f"{mix.counts['undetermined']} 个）；"
+        f"每种类型需 {mix.needed} 个（{100 * mix.min_share:g} %）"
+    )
+    missing = "、".join(f"{name(k)} {mix.shortfall(k)}" for k in mix.meets if mix.shortfall(k))
+    if mix.all_met is True:
+        return text + "；达标"
+    if mix.all_met is None:
+        return f"{text}；已知试点不足，暂无法判定（仍缺：{missing}）"
+    if hopeless := [k for k, met in mix.meets.items() if met is False]:
+        who = "、".join(name(k) for k in hopeless)
+        return f"{text}；未达标：{who}即使计入全部未知试点也达不到 {mix.needed} 个"
+    return f"{text}；未达标：{mix.unknown} 个未知试点不足以补齐 {missing}"
 
 
 def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[TargetRow, ...]:
@@ -230,6 +271,11 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
         else f"{n} units assessed here; the plan counts {total} communities"
         + ("" if n else " (none assessed)")
     )
+    scope_zh = (
+        ""
+        if n == total
+        else f"本次评估 {n} 个单元；规划共计 {total} 个社区" + ("" if n else "（未评估任何单元）")
+    )
     rows.append(
         TargetRow(
             "basic_full_coverage",
@@ -243,6 +289,7 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             scope,
             src.get("basic_full_coverage", targets.document),
             figures.basic_share,
+            note_zh=scope_zh,
         )
     )
     listed = len(targets.pilots)
@@ -259,6 +306,7 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             f"{figures.pilots_matched} of {listed} pilots found among the assessed units",
             src.get("pilots", targets.document),
             figures.basic_share,
+            note_zh=f"评估单元中找到 {figures.pilots_matched}/{listed} 个试点",
         )
     )
     mix = figures.pilot_mix
@@ -275,6 +323,7 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             None if mix is None else mix.all_met,
             "the targets list no pilots" if mix is None else pilot_mix_note(mix),
             src.get("pilot_types", targets.document),
+            note_zh="目标未列出试点" if mix is None else pilot_mix_note(mix, "zh"),
         )
     )
     for code, zh, en, value, goal, key, cell in (
@@ -307,6 +356,8 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
         ),
     ):
         surveyed = code in {"pilot_satisfaction", "satisfaction"}
+        noted = surveyed and (cell is not None or bool(figures.satisfaction_survey))
+        unrecorded = ("", "") if value is not None else NOT_RECORDED
         rows.append(
             TargetRow(
                 code,
@@ -317,13 +368,14 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
                 "share",
                 None,
                 _at_least(value, goal),
-                survey_note(cell, figures.satisfaction_survey)
-                if surveyed and (cell is not None or figures.satisfaction_survey)
-                else ("not recorded yet" if value is None else ""),
+                survey_note(cell, figures.satisfaction_survey) if noted else unrecorded[0],
                 src.get(key, targets.document),
                 n=None if cell is None else cell.n,
                 low=None if cell is None else cell.low,
                 high=None if cell is None else cell.high,
+                note_zh=survey_note(cell, figures.satisfaction_survey, "zh")
+                if noted
+                else unrecorded[1],
             )
         )
     centres = figures.commercial_centres
@@ -337,8 +389,9 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
             "centres",
             targets.basic_coverage_due,
             _at_least(centres, targets.commercial_centres),
-            "not recorded yet" if centres is None else "",
+            NOT_RECORDED[0] if centres is None else "",
             src.get("commercial_centres", targets.document),
+            note_zh=NOT_RECORDED[1] if centres is None else "",
         )
     )
     for code, zh, en, value, unit in (
@@ -358,6 +411,7 @@ def evaluate_targets(targets: PlanTargets, figures: CityFigures) -> tuple[Target
                 None,
                 "indicator to record (no target)" + ("; not recorded yet" if value is None else ""),
                 src.get("indicators", targets.document),
+                note_zh="需记录的指标（无目标值）" + ("；尚未记录" if value is None else ""),
             )
         )
     return tuple(rows)

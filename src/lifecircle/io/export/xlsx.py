@@ -428,6 +428,7 @@ def _city_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
             row = {
                 **t,
                 "label": t.get(f"label_{lang}") or t.get("code"),
+                "note": (t.get("note_zh") if lang == "zh" else None) or t.get("note"),
                 "unit": _tr(_UNITS[unit], lang) if unit in _UNITS else unit,
                 # true and false stay booleans; a target not evaluable says so
                 "met": _tr(STATUSES[None], lang)
