@@ -137,6 +137,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/cities/{city}/consultations"): Rule(simple(f"/cities/{CITY}/consultations"), ALL),
     ("GET", "/consultations/{consultation_id}"): Rule(_on_consultation(""), ALL),
+    ("POST", "/consultations/{consultation_id}/close"): Rule(
+        _on_consultation("/close"), row(401, 403, 403, 403, 200, 403, 200)
+    ),
     ("PUT", "/consultations/{consultation_id}/stance"): Rule(
         _on_consultation("/stance", json={"stance": "support"}), RESIDENTS_ONLY
     ),

@@ -269,3 +269,37 @@ def test_racing_stances_of_one_account_leave_one_row(voice: Voice) -> None:
         ).all()
     assert len(rows) == 1
     assert rows[0].stance in {"support", "oppose"}
+
+
+def test_its_officials_close_an_open_consultation_early(voice: Voice) -> None:
+    cid = _publish(voice)["id"]
+    resident = voice.resident(SHAPUTOU)
+    took = voice.client.put(
+        f"{API}/consultations/{cid}/stance", json={"stance": "oppose"}, headers=resident.headers
+    )
+    assert took.status_code == 200, took.text
+    url = f"{API}/consultations/{cid}/close"
+    assert voice.client.post(url, headers=voice.as_("official_out")).status_code == 403
+    assert voice.client.post(url, headers=resident.headers).status_code == 403
+    closed = voice.client.post(url, headers=voice.as_("official_in"))
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+    assert closed.json()["closes_at"].endswith("+08:00")
+    page = voice.client.get(f"{API}/consultations/{cid}").json()
+    assert page["consultation"]["status"] == "closed"
+    assert page["tallies"]["total"]["too_few"] is True  # kept, one stance: a small cell
+    late = voice.client.put(
+        f"{API}/consultations/{cid}/stance", json={"stance": "support"}, headers=resident.headers
+    )
+    assert late.status_code == 409
+    again = voice.client.post(url, headers=voice.as_("official_in"))
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["field"] == "consultation_id"
+    # one not open yet cannot be closed (it is withdrawn by never opening: not a close)
+    later = utc_now() + timedelta(days=3)
+    upcoming = _publish(
+        voice, opens_at=later.isoformat(), closes_at=(later + timedelta(days=3)).isoformat()
+    )["id"]
+    early = voice.client.post(f"{API}/consultations/{upcoming}/close", headers=voice.as_("admin"))
+    assert early.status_code == 409
+    assert "upcoming" in early.json()["detail"]

@@ -400,3 +400,36 @@ def test_bad_surveys_are_422(client: TestClient, world: World, body: dict[str, A
     )
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"]
+
+
+def test_a_scheduled_survey_is_opened_early(client: TestClient, world: World) -> None:
+    admin = world.principals["admin"]
+    later = datetime.now(UTC) + timedelta(days=2)
+    made = _survey(
+        client,
+        admin,
+        template="satisfaction",
+        opens_at=later.isoformat(),
+        closes_at=(later + timedelta(days=7)).isoformat(),
+    )
+    assert made["status"] == "scheduled"
+    sid = made["id"]
+    early = _answer(
+        client, _resident(world), sid, {"answers": {"satisfaction": 5}, "community": SHAPUTOU}
+    )
+    assert early.status_code in {404, 409}  # not open yet
+    both = client.patch(
+        f"/api/v1/surveys/{sid}", json={"open": True, "close": True}, headers=admin.headers
+    )
+    assert both.status_code == 422
+    assert both.json()["errors"][0]["field"] == "body.open"
+    opened = client.patch(f"/api/v1/surveys/{sid}", json={"open": True}, headers=admin.headers)
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["status"] == "open"
+    took = _answer(
+        client, _resident(world), sid, {"answers": {"satisfaction": 5}, "community": SHAPUTOU}
+    )
+    assert took.status_code == 201, took.text
+    again = client.patch(f"/api/v1/surveys/{sid}", json={"open": True}, headers=admin.headers)
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["field"] == "body.open"

@@ -167,6 +167,12 @@ def test_official_survey_indicator_consultation_campaign(
     page.locator("path.lc-consultation").first.wait_for(state="attached")
     page.screenshot(path=str(SHOTS / "officials-consultations.png"), full_page=True)
     _axe(page, "consultations")
+    # ended early: it takes no more stances, and says so
+    market = page.get_by_test_id("consultation").filter(has_text="新建社区菜市场")
+    market.get_by_test_id("consultation-close").click()
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    market.get_by_text("已结束").wait_for()
+    assert market.get_by_test_id("consultation-close").count() == 0
 
     # a campaign: budget in yuan sent as exact fen; opened; its report and workbook
     page.get_by_test_id("nav-campaigns").click()

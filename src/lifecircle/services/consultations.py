@@ -503,3 +503,44 @@ def comment(*, engine: Engine, account: Account, consultation_id: int, text: str
     return CommentView(
         id=made.id, text=made.body, community_code=code, created_at=made.created_at, mine=True
     )
+
+
+def close_consultation(
+    *, engine: Engine, account: Account, consultation_id: int, crs: str = "wgs84"
+) -> ConsultationView:
+    """End an open consultation now (an official of its community's area, an admin).
+
+    Its stances and comments stay, as they are at closing; it takes no more.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such consultation (or the caller may not see it).
+    PermissionDeniedError
+        If the caller is not an official of its area.
+    ConflictError
+        If it is not open: not open yet, or closed already.
+
+    """
+    row, city = _find(engine, consultation_id, account)
+    scope = _official_scope(engine, account, city)
+    if scope is None or (
+        scope.area is not None
+        and (row.community_code is None or not scope.covers(row.community_code))
+    ):
+        raise PermissionDeniedError(
+            "only the officials of the consultation's area close it", field="consultation_id"
+        )
+    now = utc_now()
+    with session_scope(engine, write=True) as session:
+        if not store.close_consultation(session, consultation_id=row.id, at=now):
+            state = row.status(now).value
+            raise ConflictError(
+                f"consultation {consultation_id} is {state}: only an open one can be closed",
+                field="consultation_id",
+            )
+        closed = store.get_consultation(session, consultation_id=row.id)
+        assert closed is not None
+        code = closed.community_code
+        names = community_shapes(session, city_id=closed.city_id, codes=[code] if code else [])
+    return _view(closed, city=city, name=names.get(code or "", (None, None))[0], crs=crs)

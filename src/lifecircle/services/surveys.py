@@ -432,9 +432,10 @@ def update_survey(
     survey_id: int,
     title: str | None = None,
     closes_at: datetime | None = None,
+    open_now: bool = False,
     close: bool = False,
 ) -> SurveyView:
-    """Change a survey's title or closing time, or close it now (its officials, admins).
+    """Change a survey's title or closing time, open or close it now (its officials, admins).
 
     Raises
     ------
@@ -443,13 +444,16 @@ def update_survey(
     PermissionDeniedError
         Not an official of the survey's area (or an administrator).
     ConflictError
-        The survey is closed already (a closed survey's figures stay as they are).
+        The survey is closed already (a closed survey's figures stay as they are), or
+        ``open_now`` for one that is open already.
     ValidationError
-        ``closes_at`` in the past or before it opens.
+        ``closes_at`` in the past or before it opens; ``open_now`` with ``close``.
 
     """
     if account.role not in (Role.OFFICIAL, Role.ADMIN):
         raise PermissionDeniedError("this is for officials and administrators")
+    if open_now and close:
+        raise ValidationError("open and close at once: choose one", field="body.open")
     now = utc_now()
     with session_scope(engine, write=True) as session:
         survey, city = load_survey(session, survey_id)
@@ -459,7 +463,10 @@ def update_survey(
             )
         if status_of(survey, now) == "closed":
             raise ConflictError("the survey is closed: it cannot change", field="survey_id")
-        if closes_at is not None and (closes_at <= now or closes_at <= survey.opens_at):
+        if open_now and status_of(survey, now) != "scheduled":
+            raise ConflictError("the survey is open already", field="body.open")
+        opens_at = now if open_now else survey.opens_at
+        if closes_at is not None and (closes_at <= now or closes_at <= opens_at):
             raise ValidationError(
                 "closes_at must be in the future and after opens_at", field="body.closes_at"
             )
@@ -467,6 +474,7 @@ def update_survey(
             session,
             survey_id=survey_id,
             title=title,
+            opens_at=now if open_now else None,
             closes_at=max(now, survey.opens_at) if close else closes_at,
         )
         survey, _ = load_survey(session, survey_id)

@@ -206,6 +206,20 @@ def get_consultation(session: Session, *, consultation_id: int) -> ConsultationR
     return None if row is None else _row(row)
 
 
+def close_consultation(session: Session, *, consultation_id: int, at: datetime) -> bool:
+    """End an open consultation at ``at``; whether it was open then (one conditional UPDATE)."""
+    done = session.execute(
+        update(Consultation)
+        .where(
+            Consultation.id == consultation_id,
+            Consultation.opens_at <= at,
+            Consultation.closes_at > at,
+        )
+        .values(closes_at=at)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
 def _status_clause(status: ConsultationStatus, at: datetime) -> Any:
     if status == ConsultationStatus.UPCOMING:
         return Consultation.opens_at > at

@@ -203,14 +203,17 @@ def update_survey(
     *,
     survey_id: int,
     title: str | None = None,
+    opens_at: datetime | None = None,
     closes_at: datetime | None = None,
 ) -> None:
-    """Change a survey's title or closing time (``None``: unchanged)."""
+    """Change a survey's title, opening or closing time (``None``: unchanged)."""
     row = session.get(Survey, survey_id)
     if row is None:
         return
     if title is not None:
         row.title = title
+    if opens_at is not None:
+        row.opens_at = opens_at
     if closes_at is not None:
         row.closes_at = closes_at
     session.flush()

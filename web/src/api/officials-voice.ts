@@ -34,6 +34,7 @@ export function createVoiceClient(options: ClientOptions = {}) {
     survey: (id: number) => json<Survey>("GET", `/surveys/${id}`),
     createSurvey: (city: string, body: SurveyCreate) => json<Survey>("POST", `${c(city)}/surveys`, body),
     closeSurvey: (id: number) => json<Survey>("PATCH", `/surveys/${id}`, { close: true }),
+    openSurvey: (id: number) => json<Survey>("PATCH", `/surveys/${id}`, { open: true }),
     updateSurvey: (id: number, body: { title?: string; closes_at?: string }) =>
       json<Survey>("PATCH", `/surveys/${id}`, body),
     surveyResults: (id: number, area?: string | null) =>
@@ -42,6 +43,7 @@ export function createVoiceClient(options: ClientOptions = {}) {
     consultations: (city: string, p: { area?: string | null; status?: ConsultationStatus | null; limit?: number } = {}) =>
       json<ConsultationList>("GET", `${c(city)}/consultations${query(p)}`),
     consultation: (id: number) => json<ConsultationPage>("GET", `/consultations/${id}`),
+    closeConsultation: (id: number) => json<Consultation>("POST", `/consultations/${id}/close`),
     publishConsultation: (city: string, body: ConsultationCreate) =>
       json<Consultation>("POST", `${c(city)}/consultations`, body),
     // indicators and usage

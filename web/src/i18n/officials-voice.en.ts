@@ -70,6 +70,7 @@ const en: typeof zh = {
     submit: "Publish the survey",
     created: "Survey published",
     close: "Close",
+    open: "Open now",
     closeConfirm: "A closed survey takes no more answers and its figures stay put. Close it?",
     results: "Results",
     resultsTitle: "Results: {title}",
@@ -112,7 +113,9 @@ const en: typeof zh = {
     tooFew: "Fewer than 5 stances: not shown",
     total: "Total",
     suppressed: "Communities with too few, together",
-    closeNote: "A consultation closes at its closing time (the API cannot close one early yet).",
+    closeNote: "A consultation closes at its closing time, or earlier when ended here; it then takes no stances or comments and its tallies stay put.",
+    close: "End now",
+    closeConfirm: "An ended consultation takes no more stances or comments. End it?",
     show: "Stances",
   },
   indicators: {

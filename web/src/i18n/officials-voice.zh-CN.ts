@@ -73,6 +73,7 @@ const zh = {
     submit: "发布问卷",
     created: "问卷已发布",
     close: "结束问卷",
+    open: "立即开始",
     closeConfirm: "结束后问卷不再接受答卷，结果不再变化。确定结束？",
     results: "查看结果",
     resultsTitle: "问卷结果：{title}",
@@ -115,7 +116,9 @@ const zh = {
     tooFew: "少于 5 人表态，不显示",
     total: "合计",
     suppressed: "表态过少的社区合计",
-    closeNote: "征求意见在结束时间自动结束（接口暂不支持提前结束）。",
+    closeNote: "征求意见在结束时间自动结束，也可提前结束；结束后不再接受表态和评论，统计保持不变。",
+    close: "提前结束",
+    closeConfirm: "结束后不再接受表态和评论。确定结束？",
     show: "查看意见",
   },
   indicators: {

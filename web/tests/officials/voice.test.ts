@@ -71,6 +71,18 @@ describe("the voice client", () => {
     expect(bodyOf(sent[5].init)).toEqual({ status: "open" });
   });
 
+  it("opens a scheduled survey and ends a consultation early", async () => {
+    const { sent, fetch } = recorder([json({ status: "open" }), json({ status: "closed" })]);
+    const client = createVoiceClient({ fetch, token: () => "tok" });
+    expect((await client.openSurvey(5)).status).toBe("open");
+    expect((await client.closeConsultation(8)).status).toBe("closed");
+    expect(sent.map((s) => `${s.init.method} ${s.url}`)).toEqual([
+      "PATCH /api/v1/surveys/5",
+      "POST /api/v1/consultations/8/close",
+    ]);
+    expect(bodyOf(sent[0].init)).toEqual({ open: true });
+  });
+
   it("fetches the report's workbook as a blob with the token", async () => {
     const xlsx = new Response(new Uint8Array([0x50, 0x4b, 3, 4]), {
       headers: { "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },

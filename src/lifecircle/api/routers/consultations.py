@@ -3,7 +3,8 @@
 ``POST /cities/{city}/consultations``: officials of the area of its community.
 ``GET /cities/{city}/consultations`` and ``GET /consultations/{id}``: anyone (open and
 closed ones; upcoming ones for the officials of their area). ``PUT .../stance`` and
-``POST .../comments``: residents, while it is open.
+``POST .../comments``: residents, while it is open. ``POST .../close``: its officials end
+an open one early.
 """
 
 from __future__ import annotations
@@ -123,6 +124,20 @@ def read_consultation(
         comments_total=page.comments_total,
         my_stance=page.my_stance,
     )
+
+
+@router.post("/consultations/{consultation_id}/close", responses=problems(401, 403, 404, 409))
+def close_consultation(
+    consultation_id: ConsultationId,
+    user: OfficialUser,
+    engine: EngineDep,
+    crs: CrsQuery = "wgs84",
+) -> ConsultationPublic:
+    """End an open consultation now (officials of its area); its tallies stay as they are."""
+    view = consultations.close_consultation(
+        engine=engine, account=user, consultation_id=consultation_id, crs=crs
+    )
+    return consultation_public(view)
 
 
 @router.put("/consultations/{consultation_id}/stance", responses=problems(401, 403, 404, 409))

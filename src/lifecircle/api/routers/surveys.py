@@ -153,13 +153,14 @@ def read_survey(survey_id: SurveyId, user: CurrentUser, engine: EngineDep) -> Su
 def update_survey(
     survey_id: SurveyId, body: SurveyUpdate, user: OfficialUser, engine: EngineDep
 ) -> SurveyPublic:
-    """Change the title or closing time, or close it now (officials of its area)."""
+    """Change the title or closing time, open a scheduled one or close it now (its officials)."""
     view = surveys.update_survey(
         engine=engine,
         account=user,
         survey_id=survey_id,
         title=body.title,
         closes_at=body.closes_at,
+        open_now=body.open,
         close=body.close,
     )
     return _public(view)

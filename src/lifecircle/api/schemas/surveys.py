@@ -71,11 +71,12 @@ class SurveyCreate(BaseModel):
 
 
 class SurveyUpdate(BaseModel):
-    """Change the title or closing time, or close now (``close: true``)."""
+    """Change the title or closing time, open a scheduled one now, or close now."""
 
     title: Annotated[PlainText, Field(min_length=1, max_length=200)] | None = None
     closes_at: SurveyTime | None = None
-    close: bool = False
+    open: bool = Field(default=False, description="Open a scheduled survey now.")
+    close: bool = Field(default=False, description="Close an open survey now.")
 
 
 class PilotPublic(BaseModel):
