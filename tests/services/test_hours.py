@@ -180,3 +180,19 @@ def test_moment_forms() -> None:
     with pytest.raises(ValidationError):
         TimeOptions(unknown="maybe")
     assert AssessParams().speed == 4.0
+
+
+def test_a_new_shop_with_hours_fills_a_gap_only_during_them(city: CityData) -> None:
+    from lifecircle.services.whatif import Change, apply_change  # noqa: PLC0415
+
+    shop = Change(op="add", category="laundry", lon=114.0, lat=22.5, hours="周一至周五 10:00-14:00")
+    after, _ = apply_change(city, shop)
+    noon = assess_in_time(after, options=TimeOptions(at="Mon 11:00"))
+    morning = assess_in_time(after, options=TimeOptions(at="Mon 07:30"))
+    assert _cov(noon, "c1", "laundry") == 1.0
+    assert _cov(morning, "c1", "laundry") == 0.0
+    unknown, _ = apply_change(city, replace(shop, hours=None))
+    assert unknown.places.hours is not None
+    assert unknown.places.hours[-1] is None
+    with pytest.raises(ValidationError, match="hours"):
+        Change(op="add", category="laundry", lon=114.0, lat=22.5, hours="看心情")

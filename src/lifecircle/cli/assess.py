@@ -408,6 +408,19 @@ def whatif_cmd(
     run: Annotated[
         int | None, typer.Option("--run", help="The run to start from (default: the latest).")
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Count only places open then: 'Mon 07:30' or ISO date-time."),
+    ] = None,
+    unknown_hours: Annotated[
+        str, typer.Option("--unknown-hours", help="Places of unknown hours: open or closed.")
+    ] = "open",
+    hours: Annotated[
+        str | None,
+        typer.Option(
+            "--hours", help="The added shop's hours, e.g. '07:00-22:00' or 'Mo-Fr 08:00-20:00'."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What if one place were added, removed or moved: before and after, where it matters.
@@ -422,7 +435,7 @@ def whatif_cmd(
         raise ValidationError("give exactly one of --add, --remove, --move")
     if add is not None:
         category, lon, lat = _at(add, "--add")
-        change = Change(op="add", category=category, lon=lon, lat=lat)
+        change = Change(op="add", category=category, lon=lon, lat=lat, hours=hours)
     elif remove is not None:
         change = Change(op="remove", uid=remove)
     else:
@@ -430,7 +443,15 @@ def whatif_cmd(
         uid, lon, lat = _at(move, "--move")
         change = Change(op="move", uid=uid, lon=lon, lat=lat)
     with open_database_cli() as (engine, _), step_progress(err, f"what-if {name}", total=3) as step:
-        result = what_if(engine=engine, name=name, change=change, run_id=run, progress=step)
+        result = what_if(
+            engine=engine,
+            name=name,
+            change=change,
+            run_id=run,
+            progress=step,
+            at=at,
+            unknown=unknown_hours,
+        )
     if as_json:
         emit_json(result)
         return
@@ -440,6 +461,7 @@ def whatif_cmd(
         f"{result['affected_points']} resident points, {len(result['communities'])} "
         f"communities re-scored in {result['elapsed_s']:.2f} s"
         + (" [yellow](the data changed since that run)[/]" if result["stale"] else "")
+        + (f" at {result['at']} (unknown hours: {result['unknown_hours']})" if result["at"] else "")
     )
     out.print(
         f"communities with full basic coverage: {before['basic_complete']} → "
