@@ -74,6 +74,30 @@ def test_whatif(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert "re-scored" in capsys.readouterr().out
 
 
+def test_assess_at_and_by_hour(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = run_json(capsys, "assess", env, "--at", "Mon 07:30", "--unknown-hours", "closed")
+    assert isinstance(doc, dict)
+    time = doc["run"]["parameters"]["time"]
+    assert (time["at"], time["unknown_hours"]) == ("Mon 07:30", "closed")
+    assert set(doc["city"]["hours_unknown"]) == {c["code"] for c in doc["categories"]}
+    capsys.readouterr()
+    assert main(["assess", env, "--by-hour", "--weekday", "Tue", "--weekend", "Sun"]) == 0
+    shown = capsys.readouterr().out
+    assert "places of unknown hours count as open (the default)" in shown
+    assert "coverage by hour (Tue / Sun)" in shown
+    assert "every basic category" in shown
+    runs = run_json(capsys, "runs", env)
+    assert isinstance(runs, list)
+    assert runs[-1]["parameters"]["time"]["by_hour"] is True
+    result = run_json(
+        capsys, "whatif", env, "--add", "laundry@114.0338,22.5405", "--at", "Sun 23:00",
+        "--hours", "Mo-Fr 09:00-18:00",
+    )  # fmt: skip
+    assert isinstance(result, dict)
+    assert result["at"] == "Sun 23:00"
+    assert all(c["before"]["coverage"] == c["after"]["coverage"] for c in result["communities"])
+
+
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
@@ -84,8 +108,30 @@ def test_whatif(env: str, capsys: pytest.CaptureFixture[str]) -> None:
         (["whatif", "futian-synthetic"], ExitStatus.INVALID, "exactly one"),
         (["whatif", "futian-synthetic", "--add", "laundry"], ExitStatus.INVALID, "LON,LAT"),
         (["whatif", "futian-synthetic", "--remove", "nope"], ExitStatus.NOT_FOUND, "nope"),
+        (["assess", "futian-synthetic", "--at", "Mon"], ExitStatus.INVALID, "--at"),
+        (
+            ["assess", "futian-synthetic", "--unknown-hours", "x"],
+            ExitStatus.INVALID,
+            "unknown-hours",
+        ),
+        (
+            ["assess", "futian-synthetic", "--by-hour", "--weekday", "X"],
+            ExitStatus.INVALID,
+            "weekday",
+        ),
     ],
-    ids=["no-city", "bad-profile", "no-targets", "no-run", "no-change", "no-position", "no-uid"],
+    ids=[
+        "no-city",
+        "bad-profile",
+        "no-targets",
+        "no-run",
+        "no-change",
+        "no-position",
+        "no-uid",
+        "bad-at",
+        "bad-unknown",
+        "bad-weekday",
+    ],
 )
 def test_errors_exit_with_their_status(
     env: str, capsys: pytest.CaptureFixture[str], args: list[str], status: ExitStatus, message: str

@@ -112,15 +112,13 @@ def test_bom_csv_with_lng_lat_columns_and_opening_hours(shenzhen) -> None:
     assert places["美团买菜(福田站)"].opening_hours_weekly == tuple(
         (d, 420, 1320) for d in range(7)
     )
-    # free text stays as text, with a warning naming the line and column
+    # Amap's own forms (营业时间) are read too (core/assess/business_hours.py)
     locker = places["丰巢快递柜"]
     assert locker.categories == ("post_express", "parcel_locker")
     assert locker.opening_hours == "周一至周日 全天"
-    assert locker.opening_hours_weekly is None
-    (warning,) = table.warnings
-    assert (warning.ref, warning.column) == ("line 4", "营业时间")
-    assert "kept as text" in warning.problem
-    assert table.report["opening_hours_unparsed"] == 1
+    assert is_open_24h(locker.opening_hours_weekly or ())
+    assert not table.warnings
+    assert table.report["opening_hours_unparsed"] == 0
 
 
 def test_xlsx(shenzhen) -> None:

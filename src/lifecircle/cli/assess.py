@@ -173,6 +173,29 @@ def assess_cmd(
     cluster_radius_m: Annotated[
         float, typer.Option("--cluster-radius-m", min=1, help="集聚式: radius of one cluster.")
     ] = 150.0,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Count only places open then: 'Mon 07:30' (city time) or an ISO date-time.",
+        ),
+    ] = None,
+    unknown_hours: Annotated[
+        str,
+        typer.Option(
+            "--unknown-hours", help="Places of unknown hours count as open, closed or exclude."
+        ),
+    ] = "open",
+    by_hour: Annotated[
+        bool,
+        typer.Option("--by-hour", help="Coverage of the basic categories at every hour."),
+    ] = False,
+    weekday: Annotated[str, typer.Option("--weekday", help="Weekday of --by-hour.")] = "Mon",
+    weekend: Annotated[str, typer.Option("--weekend", help="Weekend day of --by-hour.")] = "Sat",
+    need: Annotated[
+        str,
+        typer.Option("--need", help="Hours of need: default (packaged) or a TOML file."),
+    ] = "default",
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the run.")] = True,
     as_json: JsonOpt = False,
 ) -> None:
@@ -181,7 +204,9 @@ def assess_cmd(
     The run is stored (dated, with its parameters and data versions) unless --no-save;
     `lifecircle report NAME` makes the HTML report of it.
     """
-    from lifecircle.services.assess import AssessParams, run_assessment  # noqa: PLC0415
+    from lifecircle.core.assess.hours import day_from_text  # noqa: PLC0415
+    from lifecircle.services.assess import AssessParams  # noqa: PLC0415
+    from lifecircle.services.hours import TimeOptions, run_timed_assessment  # noqa: PLC0415
 
     limits = {"basic": basic_minutes or minutes, "quality": quality_minutes or minutes}
     params = AssessParams(
@@ -193,18 +218,81 @@ def assess_cmd(
         circles=CircleRules(cluster_radius_m=cluster_radius_m),
         grades=GradeRules(),
     )
+    options = TimeOptions(
+        at=at,
+        unknown=unknown_hours,
+        by_hour=by_hour,
+        weekday=day_from_text(weekday),
+        weekend=day_from_text(weekend),
+        need=need,
+    )
     with (
         open_database_cli() as (engine, _),
-        step_progress(err, f"assess {name}", total=ASSESS_STEPS) as step,
+        step_progress(err, f"assess {name}", total=ASSESS_STEPS + by_hour) as step,
     ):
-        document = run_assessment(engine=engine, name=name, params=params, save=save, progress=step)
+        document = run_timed_assessment(
+            engine=engine, name=name, params=params, options=options, save=save, progress=step
+        )
     if as_json:
         emit_json(document)
         return
     out.print(summary_table(document))
+    if options.active:
+        for table in time_tables(document):
+            out.print(table)
     out.print(targets_table(document))
     if (types := pilots_table(document)) is not None:
         out.print(types)
+
+
+def time_tables(document: dict[str, Any]) -> list[Table]:
+    """The moment assessed, unknown hours per category, hourly curves and served when needed."""
+    time = document["run"]["parameters"]["time"]
+    city = document["city"]
+    head = (
+        (f"at {time['at']}" if time["at"] else "regardless of the hour")
+        + f" · places of unknown hours count as {time['unknown_hours']}"
+        + (" (the default)" if time["unknown_hours"] == time["unknown_hours_default"] else "")
+    )
+    table = Table(title=head, title_justify="left")
+    for col in ("category", "coverage", "unknown hours"):
+        table.add_column(col)
+    for c in document["categories"]:
+        if c["group"] == "basic":
+            code = c["code"]
+            table.add_row(
+                f"{c['name_zh']} {code}",
+                _pct(city["coverage"][code]),
+                _pct(city["hours_unknown"][code]),
+            )
+    tables = [table]
+    if (hourly := document.get("by_hour")) is not None:
+        curves = Table(
+            title=f"coverage by hour ({time['weekday']} / {time['weekend']}), city",
+            title_justify="left",
+        )
+        curves.add_column("category")
+        shown = range(0, 24, 3)
+        for h in shown:
+            curves.add_column(f"{h:02d}h", justify="right")
+        curves.add_column("served when needed", justify="right")
+        served = city["served_when_needed"]
+        for code in hourly["categories"]:
+            for half in ("weekday", "weekend"):
+                values = hourly["city"][half][code]
+                curves.add_row(
+                    f"{code} ({time[half]})",
+                    *(_pct(values[h]) for h in shown),
+                    _pct(served["categories"].get(code)) if half == "weekday" else "",
+                )
+        tables.append(curves)
+        tables.append(
+            Table(
+                title=f"served when needed, every basic category: {_pct(served['all'])}",
+                title_justify="left",
+            )
+        )
+    return tables
 
 
 def runs_cmd(name: NameArg, as_json: JsonOpt = False) -> None:
@@ -320,6 +408,19 @@ def whatif_cmd(
     run: Annotated[
         int | None, typer.Option("--run", help="The run to start from (default: the latest).")
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Count only places open then: 'Mon 07:30' or ISO date-time."),
+    ] = None,
+    unknown_hours: Annotated[
+        str, typer.Option("--unknown-hours", help="Places of unknown hours: open or closed.")
+    ] = "open",
+    hours: Annotated[
+        str | None,
+        typer.Option(
+            "--hours", help="The added shop's hours, e.g. '07:00-22:00' or 'Mo-Fr 08:00-20:00'."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What if one place were added, removed or moved: before and after, where it matters.
@@ -334,7 +435,7 @@ def whatif_cmd(
         raise ValidationError("give exactly one of --add, --remove, --move")
     if add is not None:
         category, lon, lat = _at(add, "--add")
-        change = Change(op="add", category=category, lon=lon, lat=lat)
+        change = Change(op="add", category=category, lon=lon, lat=lat, hours=hours)
     elif remove is not None:
         change = Change(op="remove", uid=remove)
     else:
@@ -342,7 +443,15 @@ def whatif_cmd(
         uid, lon, lat = _at(move, "--move")
         change = Change(op="move", uid=uid, lon=lon, lat=lat)
     with open_database_cli() as (engine, _), step_progress(err, f"what-if {name}", total=3) as step:
-        result = what_if(engine=engine, name=name, change=change, run_id=run, progress=step)
+        result = what_if(
+            engine=engine,
+            name=name,
+            change=change,
+            run_id=run,
+            progress=step,
+            at=at,
+            unknown=unknown_hours,
+        )
     if as_json:
         emit_json(result)
         return
@@ -352,6 +461,7 @@ def whatif_cmd(
         f"{result['affected_points']} resident points, {len(result['communities'])} "
         f"communities re-scored in {result['elapsed_s']:.2f} s"
         + (" [yellow](the data changed since that run)[/]" if result["stale"] else "")
+        + (f" at {result['at']} (unknown hours: {result['unknown_hours']})" if result["at"] else "")
     )
     out.print(
         f"communities with full basic coverage: {before['basic_complete']} → "

@@ -82,6 +82,13 @@ def plan_cmd(
         float, typer.Option(help="Time limit of each exact solve, seconds.")
     ] = 60.0,
     no_save: Annotated[bool, typer.Option("--no-save", help="Do not store the plan.")] = False,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Count only places open then: 'Mon 07:30' or ISO date-time."),
+    ] = None,
+    unknown_hours: Annotated[
+        str, typer.Option("--unknown-hours", help="Places of unknown hours: open or closed.")
+    ] = "open",
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Plan new places (一圈一策): the fewest that close the gaps, or the best k.
@@ -112,7 +119,13 @@ def plan_cmd(
         step_progress(err, "planning", enabled=not as_json) as step,
     ):
         document = run_plan(
-            engine=engine, name=name, params=params, save=not no_save, progress=step
+            engine=engine,
+            name=name,
+            params=params,
+            save=not no_save,
+            progress=step,
+            at=at,
+            unknown=unknown_hours,
         )
     if as_json:
         emit_json(document)

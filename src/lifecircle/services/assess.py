@@ -11,7 +11,7 @@ the database and stores the run.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -53,7 +53,7 @@ from lifecircle.io.targets import load_targets
 from lifecircle.services.circle_types import circle_types
 from lifecircle.services.city.data import CityData, load_compute_store
 from lifecircle.services.pilots import match_pilots, mix_record, pilot_mix, pilot_rows
-from lifecircle.services.survey_results import latest_satisfaction
+from lifecircle.services.survey_results import latest_satisfaction, satisfaction_figures
 from lifecircle.services.usage import community_usage, usage_record
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
@@ -173,12 +173,17 @@ def _by_category(cats: Sequence[str], row: NDArray[np.float64], digits: int = 4)
 
 @dataclass(frozen=True)
 class Walks:
-    """The network pass of an assessment: metres to the nearest place per point and category."""
+    """The network pass of an assessment: metres to the nearest place per point and category.
+
+    ``uncertain`` holds the metres to the nearest place of unknown hours where the places
+    carry such pairs (``Places.uncertain_place``), else ``None``.
+    """
 
     access: AccessResult
     homes: Snapped
     places: Snapped
     searched_m: float
+    uncertain: NDArray[np.float64] | None = None
 
 
 def walks(data: CityData, params: AssessParams) -> Walks:
@@ -189,30 +194,42 @@ def walks(data: CityData, params: AssessParams) -> Walks:
     searched = metres_from_minutes(longest, speed_kmh=speed)
     h_snap = snap_points(data.net, data.homes.lon, data.homes.lat, max_snap_m=params.max_snap_m)
     p_snap = snap_points(data.net, data.places.lon, data.places.lat, max_snap_m=params.max_snap_m)
+    pl, n_cat = data.places, len(data.categories)
+    u_place, u_cat = pl.uncertain_place, pl.uncertain_category
+    split = u_place is not None and u_cat is not None
+    pairs, codes = pl.pair_place, pl.pair_category
+    if u_place is not None and u_cat is not None:
+        # uncertain pairs are searched in the same pass, as categories n..2n-1
+        pairs, codes = np.concatenate([pairs, u_place]), np.concatenate([codes, u_cat + n_cat])
     result = accessibility(
         data.net,
         origins=h_snap,
-        places=p_snap.take(data.places.pair_place),
-        place_category=data.places.pair_category,
-        categories=data.categories,
+        places=p_snap.take(pairs),
+        place_category=codes,
+        categories=(*data.categories, *(data.categories if split else ())),
         limit_m=searched,
         workers=params.workers,
         with_counts=False,
     )
-    return Walks(access=result, homes=h_snap, places=p_snap, searched_m=searched)
+    uncertain = result.metres[:, n_cat:] if split else None
+    if split:
+        result = replace(result, metres=result.metres[:, :n_cat], counts=result.counts[:, :n_cat])
+    return Walks(result, h_snap, p_snap, searched, uncertain)
 
 
-def _city_shares(cov: CoverageResult) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def city_shares(cov: CoverageResult) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """City-wide coverage per category and mean minutes of those served, from the units'.
 
     A unit's share times its residents is the residents it serves, so the city's figures
     are population-weighted sums of the units' and need no second pass over the points.
     """
-    pop = cov.population
-    served = np.where(pop[:, None] > 0, cov.covered, 0.0) * pop[:, None]
-    total, reached = float(pop.sum()), served.sum(axis=0)
+    pop = np.broadcast_to(cov.population[:, None], cov.covered.shape)
+    if cov.counted is not None:  # unknown hours excluded: shares of those counted
+        pop = cov.counted
+    served = np.where(pop > 0, cov.covered, 0.0) * pop
+    total, reached = pop.sum(axis=0), served.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = reached / total if total > 0 else np.full(reached.shape, np.nan)
+        share = np.where(total > 0, reached / total, np.nan)
         minutes = np.where(served > 0, cov.mean_minutes * served, 0.0).sum(axis=0) / reached
     return share, np.where(reached > 0, minutes, np.nan)
 
@@ -239,28 +256,6 @@ def _match_pilots(data: CityData, targets: PlanTargets) -> dict[int, int]:
     return match_pilots(targets, u.names, u.streets, u.districts)
 
 
-def _satisfaction_figures(
-    counts: SatisfactionCounts | None, pilot_codes: set[str]
-) -> dict[str, Any]:
-    """The satisfaction members of :class:`CityFigures` from a survey's counts.
-
-    The pilots' figure pools the answers filed under the matched pilots' communities;
-    the city's is given only by a survey of the whole city (one of chosen communities
-    says nothing of the rest).
-    """
-    if counts is None:
-        return {}
-    pilots = counts.cell(pilot_codes) if pilot_codes else None
-    city = counts.cell() if counts.scope == "city" else None
-    return {
-        "satisfaction_pilots": None if pilots is None else pilots.share,
-        "satisfaction_pilots_cell": pilots,
-        "satisfaction_all": None if city is None else city.share,
-        "satisfaction_all_cell": city,
-        "satisfaction_survey": counts.describe(),
-    }
-
-
 @dataclass(frozen=True)
 class Scores:
     """Every per-community result of an assessment, before it is turned into JSON."""
@@ -281,6 +276,7 @@ def score(
     params: AssessParams,
     *,
     searched_m: float,
+    uncertain: NDArray[np.float64] | None = None,
 ) -> Scores:
     """Score every unit of ``data`` from the walks of its residents.
 
@@ -299,6 +295,8 @@ def score(
         The assessment's parameters.
     searched_m
         The limit ``metres`` was searched with.
+    uncertain
+        Metres to the nearest place of unknown hours (:attr:`Walks.uncertain`).
 
     """
     n_units = len(data.units)
@@ -317,6 +315,7 @@ def score(
             speed_kmh=speed,
             searched_m=searched_m,
             with_p90=speed == params.speed,
+            uncertain_metres=uncertain,
         )
         for speed in (params.speed, ELDERLY_SPEED_KMH)
     )
@@ -438,9 +437,11 @@ def assess(
     step("walking network search")
     w = walks(data, params)
     step("coverage and equity")
-    sc = score(data, w.access.metres, w.places.seg, params, searched_m=w.searched_m)
-    city_share, city_minutes = _city_shares(sc.coverage)
-    city_old, _ = _city_shares(sc.elderly)
+    sc = score(
+        data, w.access.metres, w.places.seg, params, searched_m=w.searched_m, uncertain=w.uncertain
+    )
+    city_share, city_minutes = city_shares(sc.coverage)
+    city_old, _ = city_shares(sc.elderly)
     step("circle types and grades")
     pilots = _match_pilots(data, targets)
     communities = community_records(data, sc, pilot_units=set(pilots.values()))
@@ -461,7 +462,7 @@ def assess(
         basic_share=params.rules().basic_share,
         shops=len(data.places),
         **data.recorded,
-        **_satisfaction_figures(satisfaction, {data.units.codes[k] for k in pilots.values()}),
+        **satisfaction_figures(satisfaction, {data.units.codes[k] for k in pilots.values()}),
     )
     target_rows = [asdict(t) for t in evaluate_targets(targets, figures)]
     in_units = data.places.zone >= 0

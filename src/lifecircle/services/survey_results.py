@@ -244,3 +244,25 @@ def latest_satisfaction(*, engine: Engine, name: str) -> SatisfactionCounts | No
         closes_at=chosen.closes_at,
         counts=counts,
     )
+
+
+def satisfaction_figures(
+    counts: SatisfactionCounts | None, pilot_codes: set[str]
+) -> dict[str, Any]:
+    """The satisfaction members of :class:`CityFigures` from a survey's counts.
+
+    The pilots' figure pools the answers filed under the matched pilots' communities;
+    the city's is given only by a survey of the whole city (one of chosen communities
+    says nothing of the rest).
+    """
+    if counts is None:
+        return {}
+    pilots = counts.cell(pilot_codes) if pilot_codes else None
+    city = counts.cell() if counts.scope == "city" else None
+    return {
+        "satisfaction_pilots": None if pilots is None else pilots.share,
+        "satisfaction_pilots_cell": pilots,
+        "satisfaction_all": None if city is None else city.share,
+        "satisfaction_all_cell": city,
+        "satisfaction_survey": counts.describe(),
+    }

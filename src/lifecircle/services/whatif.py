@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lifecircle.core.assess.business_hours import parse_business_hours
 from lifecircle.core.assess.circles import CircleRules, GradeRules
 from lifecircle.core.walk.access import Router
 from lifecircle.core.walk.impedance import ELDERLY_SPEED_KMH, WALK_SPEED_KMH, metres_from_minutes
@@ -31,6 +32,7 @@ from lifecircle.services.assess import (
 )
 from lifecircle.services.city.data import CityData, Homes, Places, Units, load_city_data, zones_of
 from lifecircle.services.compare import data_versions
+from lifecircle.services.hours import moment_at, open_places
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,7 +54,9 @@ class Change:
     """One change of the city's places.
 
     ``add`` needs ``category``, ``lon`` and ``lat``; ``remove`` needs ``uid``; ``move``
-    needs ``uid``, ``lon`` and ``lat`` (WGS-84 degrees).
+    needs ``uid``, ``lon`` and ``lat`` (WGS-84 degrees). ``hours`` are an added shop's
+    opening hours (OSM or Amap 营业时间 text; unknown when not given): with a moment
+    (``what_if(at=...)``) the shop fills a gap only while it is open.
     """
 
     op: str
@@ -60,6 +64,7 @@ class Change:
     category: str | None = None
     lon: float | None = None
     lat: float | None = None
+    hours: str | None = None
 
     def __post_init__(self) -> None:
         problems: list[tuple[str, str]] = []  # (field, problem)
@@ -78,6 +83,12 @@ class Change:
                 )
             elif not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
                 problems.append(("lon", f"position {self.lon},{self.lat} is not WGS-84 degrees"))
+        if self.hours is not None:
+            if self.op != "add":
+                problems.append(("hours", "hours are given for an added shop only"))
+            elif parse_business_hours(self.hours).intervals is None:
+                reason = parse_business_hours(self.hours).reason
+                problems.append(("hours", f"hours {self.hours!r} cannot be read: {reason}"))
         if problems:
             raise ValidationError("; ".join(p for _, p in problems), field=problems[0][0])
 
@@ -112,6 +123,14 @@ def params_of(run: dict[str, Any]) -> AssessParams:
     )
 
 
+def _hours_with(places: Places, text: str | None) -> tuple[Any, ...] | None:
+    """The places' hours with an added shop's (``None`` when neither are known)."""
+    new = None if text is None else parse_business_hours(text).intervals
+    if places.hours is None and new is None:
+        return None
+    return (*(places.hours or (None,) * len(places)), new)
+
+
 def apply_change(data: CityData, change: Change) -> tuple[CityData, list[tuple[float, float]]]:
     """The city with the change made, and the positions (before and after) it touches."""
     places = data.places
@@ -138,6 +157,7 @@ def apply_change(data: CityData, change: Change) -> tuple[CityData, list[tuple[f
             zone=np.append(places.zone, zones_of(data.units, lon, lat)),
             pair_place=np.append(places.pair_place, n),
             pair_category=np.append(places.pair_category, codes.index(change.category)),
+            hours=_hours_with(places, change.hours),
         )
         return replace(data, places=changed), [(change.lon, change.lat)]
     try:
@@ -294,8 +314,16 @@ def what_if(
     change: Change,
     run_id: int | None = None,
     progress: Callable[[str], None] | None = None,
+    at: str | None = None,
+    unknown: str = "open",
 ) -> dict[str, Any]:
     """Before and after one change, for the communities it can affect and for the city.
+
+    With ``at`` (``"Mon 07:30"`` or an ISO date-time, city time) only the places open
+    then count, before and after (:func:`lifecircle.services.hours.open_places`; places
+    of unknown hours count as ``unknown`` says: ``open`` or ``closed``). The city's
+    figures merge the re-scored communities into the stored run's, so they are of that
+    moment only where the run was assessed at it too (``at_run``).
 
     Returns
     -------
@@ -314,6 +342,15 @@ def what_if(
     data = load_city_data(engine=engine, name=name)
     step("reverse catchment")
     after_data, touched = apply_change(data, change)
+    label = None
+    if at is not None:
+        if unknown not in {"open", "closed"}:
+            raise ValidationError(
+                f"what-if: unknown hours count as open or closed, not {unknown!r}",
+                field="unknown_hours",
+            )
+        moment, label = moment_at(at, data)
+        data, after_data = (open_places(d, moment, unknown) for d in (data, after_data))
     longest = max(params.rules().minutes_for(g) for g in set(data.groups))
     limit_m = metres_from_minutes(
         longest, speed_kmh=max(params.speed, ELDERLY_SPEED_KMH, WALK_SPEED_KMH)
@@ -350,4 +387,7 @@ def what_if(
         ],
         "city": {"before": _city(base["communities"], cats), "after": _city(city_after, cats)},
         "elapsed_s": round(time.perf_counter() - started, 3),
+        "at": label,
+        "unknown_hours": unknown if at is not None else None,
+        "at_run": (base["run"]["parameters"].get("time") or {}).get("at"),
     }

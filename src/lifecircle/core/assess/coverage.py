@@ -137,6 +137,10 @@ class CoverageResult:
         Quality categories reaching at least ``rules.quality_share`` of the residents.
     rules
         The rules applied.
+    counted
+        Residents per community and category whose answer is known: the population
+        unless ``uncertain_metres`` was given (residents reached only by places of
+        unknown hours take no part in that category's share).
 
     """
 
@@ -155,6 +159,7 @@ class CoverageResult:
     weak: tuple[tuple[str, ...], ...]
     quality_present: NDArray[np.int64]
     rules: CoverageRules
+    counted: NDArray[np.float64] | None = None
 
 
 def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: float) -> float:
@@ -234,6 +239,7 @@ def community_coverage(
     speed_kmh: float = WALK_SPEED_KMH,
     searched_m: float | ArrayLike | None = None,
     with_p90: bool = True,
+    uncertain_metres: ArrayLike | None = None,
 ) -> CoverageResult:
     """Coverage, walking minutes and gap lists of every community.
 
@@ -262,6 +268,12 @@ def community_coverage(
     with_p90
         Whether to compute the 90th percentiles (a sort per category); when ``False``
         ``p90_minutes`` is all ``nan``.
+    uncertain_metres
+        ``(n_points, n_categories)`` walking metres to the nearest place whose opening
+        hours are unknown (``nan``: none), for the ``exclude`` choice of
+        :mod:`lifecircle.core.assess.hours`: a resident not reached by ``metres`` but
+        within the limit of such a place might be served or not, and takes no part in
+        that category's share, minutes or verdicts.
 
     Returns
     -------
@@ -299,21 +311,38 @@ def community_coverage(
     keep = (z >= 0) & (w > 0)
     m, w, z = m[keep], w[keep], z[keep]
     population = np.bincount(z, weights=w, minlength=n_zones).astype(np.float64)
+    reached = m <= limit_m[None, :]  # nan compares False: not reached, like inf
+    counts: NDArray[np.bool_] | None = None
+    counted: NDArray[np.float64] | None = None
+    if uncertain_metres is not None:
+        u = np.asarray(uncertain_metres, dtype=np.float64)
+        if u.shape != (keep.size, len(cats)):
+            raise ValidationError("uncertain_metres must have the shape of metres")
+        counts = reached | ~(u[keep] <= limit_m[None, :])
+        counted = np.stack(  # type: ignore[assignment]
+            [np.bincount(z[k], weights=w[k], minlength=n_zones) for k in counts.T], axis=1
+        ).reshape(n_zones, len(cats))
     # shares are scale-free: weigh each point relative to the heaviest of its community,
     # so that no community's sums underflow, however few its residents
     heaviest = np.zeros(n_zones)
     np.maximum.at(heaviest, z, w)
     w = np.ldexp(w, -np.frexp(heaviest)[1][z])  # by powers of two: exact
-    total = np.bincount(z, weights=w, minlength=n_zones)
+    total_all = np.bincount(z, weights=w, minlength=n_zones)
     minutes = m * 60.0 / (speed_kmh * 1000.0)
-    reached = m <= limit_m[None, :]  # nan compares False: not reached, like inf
     n_cat = len(cats)
     reached_pop = np.empty((n_zones, n_cat))
     mean = np.full((n_zones, n_cat), np.nan)
     p90 = np.full((n_zones, n_cat), np.nan)
     capped = np.empty((n_zones, n_cat))
+    totals = np.empty((n_zones, n_cat))
     for c in range(n_cat):
         r = reached[:, c]
+        total = (
+            total_all
+            if counts is None
+            else np.bincount(z[counts[:, c]], weights=w[counts[:, c]], minlength=n_zones)
+        )
+        totals[:, c] = total
         reached_pop[:, c] = np.bincount(z[r], weights=w[r], minlength=n_zones)
         time_sum = np.bincount(z[r], weights=w[r] * minutes[r, c], minlength=n_zones)
         some = reached_pop[:, c] > 0
@@ -322,9 +351,10 @@ def community_coverage(
         if with_p90:
             p90[:, c] = _grouped_quantile(minutes[r, c], w[r], z[r], n_zones, 0.9)
     empty = population <= 0
+    nobody = empty[:, None] | (totals <= 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        covered = np.where(empty[:, None], np.nan, reached_pop / total[:, None])
-        capped = np.where(empty[:, None], np.nan, capped / total[:, None])
+        covered = np.where(nobody, np.nan, reached_pop / totals)
+        capped = np.where(nobody, np.nan, capped / totals)
     complete, missing, weak, quality = _verdicts(covered, empty, cats, grps, rules)
     return CoverageResult(
         categories=cats,
@@ -342,6 +372,7 @@ def community_coverage(
         weak=weak,
         quality_present=quality,
         rules=rules,
+        counted=counted,
     )
 
 

@@ -8,8 +8,10 @@ names. Coordinates are GCJ-02 unless told otherwise and are converted to WGS-84.
 
 Each POI is classified by :func:`lifecircle.core.assess.categories.classify_amap`; a POI with
 several codes (``060200|060400``) is tested against each. POIs that match no category
-are counted, not kept. Every row is checked first: an import is all rows or, with
-``skip_bad``, the good rows and a list of rejects.
+are counted, not kept. Business hours (营业时间) are read in the Amap forms of
+:mod:`lifecircle.core.assess.business_hours` and in the OSM grammar. Every row is
+checked first: an import is all rows or, with ``skip_bad``, the good rows and a list of
+rejects.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lifecircle.core.assess.business_hours import parse_business_hours
 from lifecircle.core.assess.categories import amap_typecode_problem, classify_amap
 from lifecircle.io.coords import to_wgs84
 from lifecircle.io.places.table import (
@@ -169,7 +172,7 @@ def places_from_amap(
                 address=cells.get("address", ""),
                 opening_hours=hours,
                 opening_hours_weekly=weekly_hours(
-                    hours, ref, col.get("opening_hours", ""), warnings
+                    hours, ref, col.get("opening_hours", ""), warnings, parse_business_hours
                 ),
                 matches=tuple(matches),
                 ref=ref,

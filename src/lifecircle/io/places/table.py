@@ -32,10 +32,10 @@ from lifecircle.io.schema import PlaceImport, PlaceImportError, PlaceRecord, Rej
 from lifecircle.io.sheets import SheetError, is_workbook, read_sheet
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from lifecircle.core.assess.categories import Taxonomy
-    from lifecircle.core.assess.opening_hours import Interval
+    from lifecircle.core.assess.opening_hours import Interval, ParsedHours
 
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "编号"),
@@ -196,10 +196,14 @@ def location_problem(lon: float, lat: float, crs: str) -> str | None:
 
 
 def weekly_hours(
-    text: str, ref: str, column: str, warnings: list[Reject]
+    text: str,
+    ref: str,
+    column: str,
+    warnings: list[Reject],
+    parse: Callable[[str], ParsedHours] = parse_opening_hours,
 ) -> tuple[Interval, ...] | None:
     """Weekly intervals of an opening-hours text; a warning when it cannot be parsed."""
-    parsed = parse_opening_hours(text)
+    parsed = parse(text)
     if text.strip() and parsed.intervals is None:
         warnings.append(Reject(ref, column, f"kept as text only: {parsed.reason}"))
     return parsed.intervals

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from lifecircle.core.assess.categories import Taxonomy
+    from lifecircle.core.assess.opening_hours import Interval
     from lifecircle.core.walk.network import WalkNetwork
     from lifecircle.io.units.communities import CommunityRecord
     from lifecircle.store.models import ImportRun
@@ -96,6 +97,13 @@ class Places:
     zone: NDArray[np.int64]
     pair_place: NDArray[np.int64]
     pair_category: NDArray[np.int64]
+    hours: tuple[tuple[Interval, ...] | None, ...] | None = None
+    """Weekly opening intervals of each place (``None`` for a place of unknown hours);
+    ``None`` for all: none recorded."""
+    uncertain_place: NDArray[np.int64] | None = None
+    uncertain_category: NDArray[np.int64] | None = None
+    """Pairs of places of unknown hours left out of the pairs but counted as uncertain
+    (the ``exclude`` choice of :mod:`lifecircle.services.hours`)."""
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
@@ -151,16 +159,22 @@ def zones_of(units: Units, lon: NDArray[np.float64], lat: NDArray[np.float64]) -
     return assign_points(lon, lat, list(units.geometries))
 
 
+def intervals_of(weekly: dict[str, Any] | None) -> tuple[Interval, ...] | None:
+    """Stored weekly opening intervals as interval tuples (``None``: unknown)."""
+    if weekly is None:
+        return None
+    return tuple(
+        (day, int(start), int(end))
+        for day, key in enumerate(WEEKDAYS)
+        for start, end in weekly.get(key, [])
+    )
+
+
 def open_24h_of(weekly: dict[str, Any] | None) -> bool:
     """Whether stored weekly opening intervals cover the whole week."""
     if not weekly:
         return False
-    intervals = [
-        (day, int(start), int(end))
-        for day, key in enumerate(WEEKDAYS)
-        for start, end in weekly.get(key, [])
-    ]
-    return is_open_24h(intervals)
+    return is_open_24h(intervals_of(weekly) or ())
 
 
 def fed_by(runs: list[ImportRun], method: str | None) -> list[ImportRun]:
@@ -297,6 +311,7 @@ def load_city_data(*, engine: Engine, name: str) -> CityData:
         zone=zones_of(units, p_lon, p_lat),
         pair_place=np.array([k[0] for k in kept], dtype=np.int64),
         pair_category=np.array([k[1] for k in kept], dtype=np.int64),
+        hours=tuple(intervals_of(p[6]) for p in place_rows),
     )
     return CityData(
         name=name,

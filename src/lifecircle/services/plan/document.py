@@ -13,10 +13,12 @@ import numpy as np
 from lifecircle import __version__
 from lifecircle.core.walk.insert import insert_points
 from lifecircle.core.walk.snap import Snapped, snap_points
+from lifecircle.errors import ValidationError
 from lifecircle.services.candidates import (
     near_demand,
 )
 from lifecircle.services.city.data import CityData, load_compute_store
+from lifecircle.services.hours import moment_at, open_places
 from lifecircle.services.plan.category import (
     Outcome,
     area_homes,
@@ -233,8 +235,15 @@ def run_plan(
     params: PlanParams,
     save: bool = True,
     progress: Callable[[str], None] | None = None,
+    at: str | None = None,
+    unknown: str = "open",
 ) -> dict[str, Any]:
     """Load a city, plan and (unless ``save`` is false) store the plan.
+
+    With ``at`` (``"Mon 07:30"`` or an ISO date-time, city time) only the places open
+    then cover residents (:func:`lifecircle.services.hours.open_places`; places of
+    unknown hours count as ``unknown``: ``open`` or ``closed``); ``plan.parameters.at``
+    records the moment.
 
     Returns
     -------
@@ -245,13 +254,33 @@ def run_plan(
     return load_compute_store(
         engine=engine,
         name=name,
-        compute=lambda data: plan(data, params, progress=progress),
+        compute=lambda data: _plan_at(data, params, progress, at, unknown),
         key="plan",
         store=(lambda s, city_id, doc: save_plan(s, city_id=city_id, document=doc))
         if save
         else None,
         progress=progress,
     )
+
+
+def _plan_at(
+    data: CityData,
+    params: PlanParams,
+    progress: Callable[[str], None] | None,
+    at: str | None,
+    unknown: str,
+) -> dict[str, Any]:
+    """:func:`plan` of the places open at ``at`` (all places when ``None``)."""
+    if at is None:
+        return plan(data, params, progress=progress)
+    if unknown not in {"open", "closed"}:
+        raise ValidationError(
+            f"plan: unknown hours count as open or closed, not {unknown!r}", field="unknown_hours"
+        )
+    moment, label = moment_at(at, data)
+    document = plan(open_places(data, moment, unknown), params, progress=progress)
+    document["plan"]["parameters"] |= {"at": label, "unknown_hours": unknown}
+    return document
 
 
 def stored_plan(*, engine: Engine, name: str, plan_id: int | None = None) -> dict[str, Any]:
