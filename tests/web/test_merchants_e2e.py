@@ -16,18 +16,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 
 from tests.conftest import require
 from tests.web import test_residents_e2e as residents
+from tests.web.guard import watch
 from tests.web.test_residents_e2e import AXE, SHOTS, Demo
 from tests.web.test_residents_e2e import _axe as _axe_only
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Route
+    from playwright.sync_api import Browser, Page
 
 # the residents' fixtures: the demo server (started once for this module) and the browser
 demo = residents.demo
@@ -79,20 +79,7 @@ def test_merchant_prices_coupons_redeems_and_records_a_batch(
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
-    left: list[str] = []
-    errors: list[str] = []
-
-    def local_only(route: Route) -> None:
-        url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            left.append(url)
-            route.abort()
-
-    page.route("**/*", local_only)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
+    left, errors = watch(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     # log in on the console; the shop page opens with the merchant's shop

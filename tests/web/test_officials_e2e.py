@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -29,13 +28,14 @@ from lifecircle.api.web import WEB_DIST
 from tests.api.test_serve import SOURCE, _wait_for_health
 from tests.conftest import HELSINKI_PBF, require
 from tests.pg import free_port
+from tests.web.guard import watch
 from tests.web.test_residents_e2e import AXE, HOME, SHOTS, Demo, _password, browser
 from tests.web.test_residents_e2e import _axe as _axe_only
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from playwright.sync_api import Browser, Page, Route
+    from playwright.sync_api import Browser, Page
 
 __all__ = ["browser"]  # the residents' e2e browser fixture, shared
 
@@ -138,20 +138,7 @@ def test_official_dashboard_community_claim_and_plan(
     width, height = SIZES[size]
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
-    left: list[str] = []
-    errors: list[str] = []
-
-    def local_only(route: Route) -> None:
-        url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            left.append(url)
-            route.abort()
-
-    page.route("**/*", local_only)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
+    left, errors = watch(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     # log in; the dashboard: targets, the map's outlines, the chart

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import secrets
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 
 from tests.conftest import require
+from tests.web.guard import watch
 from tests.web.test_officials_e2e import OfficialDemo, demo
 from tests.web.test_residents_e2e import AXE, HOME, SHOTS, _axe, browser
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Route
+    from playwright.sync_api import Browser, Page
 
 __all__ = ["browser", "demo"]  # the officials' e2e server and the residents' browser, shared
 
@@ -72,24 +72,6 @@ def _answer(demo: OfficialDemo, survey_id: int) -> str:
     return str(codes.pop())
 
 
-def _watch(page: Page) -> tuple[list[str], list[str]]:
-    left: list[str] = []
-    errors: list[str] = []
-
-    def local_only(route: Route) -> None:
-        url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            left.append(url)
-            route.abort()
-
-    page.route("**/*", local_only)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
-    return left, errors
-
-
 def _login(page: Page, demo: OfficialDemo, path: str) -> None:
     page.goto(f"{demo.base}/app/officials/{path}")
     page.locator("#officials-username").fill("demo-official")
@@ -107,7 +89,7 @@ def test_official_survey_indicator_consultation_campaign(
         viewport={"width": 1280, "height": 800}, locale="zh-CN", accept_downloads=True
     )
     page = context.new_page()
-    left, errors = _watch(page)
+    left, errors = watch(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     # a satisfaction survey from the plan's template, open now
@@ -213,7 +195,7 @@ def test_official_voice_pages_on_a_tablet(demo: OfficialDemo, browser: Browser) 
     require(AXE)
     context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="en")
     page = context.new_page()
-    left, errors = _watch(page)
+    left, errors = watch(page)
     _login(page, demo, "surveys")
     page.get_by_test_id("survey-form").wait_for(timeout=15_000)
     _axe(page, "surveys (tablet)")

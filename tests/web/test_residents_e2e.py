@@ -24,7 +24,6 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -35,12 +34,13 @@ from tests.api.test_serve import SOURCE, _wait_for_health
 from tests.conftest import HELSINKI_PBF, require
 from tests.pg import free_port
 from tests.report.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.guard import watch
 from tests.web.keyboard import keyboard_reachable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from playwright.sync_api import Browser, Page, Route
+    from playwright.sync_api import Browser, Page
 
 ROOT = SOURCE.parent
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -196,20 +196,7 @@ def test_resident_finds_a_pharmacy_and_claims_a_coupon(
         locale="zh-CN",
     )
     page = context.new_page()
-    left: list[str] = []
-    errors: list[str] = []
-
-    def local_only(route: Route) -> None:
-        url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            left.append(url)
-            route.abort()
-
-    page.route("**/*", local_only)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
+    left, errors = watch(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     # Near me: locate, the first list (timed from navigation), the pharmacy chip, a route

@@ -16,17 +16,17 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 
 from tests.conftest import require
 from tests.web import test_residents_e2e as residents
+from tests.web.guard import watch
 from tests.web.test_residents_e2e import AXE, HOME, SHOTS, Demo, _axe
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Route
+    from playwright.sync_api import Browser, Page
 
 # the residents' fixtures: the demo server (started once for this module) and the browser
 demo = residents.demo
@@ -113,20 +113,7 @@ def test_resident_sets_home_answers_reports_and_complains(
         locale="zh-CN",
     )
     page = context.new_page()
-    left: list[str] = []
-    errors: list[str] = []
-
-    def local_only(route: Route) -> None:
-        url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            left.append(url)
-            route.abort()
-
-    page.route("**/*", local_only)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
+    left, errors = watch(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     # 我的 from the tab bar: log in from it

@@ -19,7 +19,6 @@ import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Self
-from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -27,12 +26,13 @@ import pytest
 from lifecircle.api.web import WEB_DIST
 from tests.api.test_serve import SOURCE, _wait_for_health
 from tests.pg import free_port
+from tests.web.guard import watch
 from tests.web.test_residents_e2e import SHOTS, browser
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from playwright.sync_api import Browser, Route
+    from playwright.sync_api import Browser
 
 __all__ = ["browser"]  # the residents' e2e browser fixture, shared
 
@@ -144,20 +144,7 @@ def test_the_map_asks_the_configured_tile_server(
     assert config["tiles"]["url"].startswith(f"http://127.0.0.1:{tiles.port}/")
     context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
     page = context.new_page()
-    left: list[str] = []
-    errors: list[str] = []
-
-    def local_only(route: Route) -> None:
-        url = route.request.url
-        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            left.append(url)
-            route.abort()
-
-    page.route("**/*", local_only)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
+    left, errors = watch(page)
     with page.expect_request(lambda r: r.url.startswith(f"http://127.0.0.1:{tiles.port}/")):
         page.goto(f"{served}/app/near")
     page.locator("img.leaflet-tile-loaded").first.wait_for(timeout=15_000)
