@@ -26,6 +26,7 @@ from lifecircle.services.plan.category import (
     planned_candidates,
     planned_columns,
 )
+from lifecircle.services.plan.joint import joint_plan
 from lifecircle.services.plan.params import TOL, PlanParams, solver_name
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
@@ -245,7 +246,9 @@ def run_plan(
     return load_compute_store(
         engine=engine,
         name=name,
-        compute=lambda data: plan(data, params, progress=progress),
+        compute=lambda data: (joint_plan if params.joint else plan)(
+            data, params, progress=progress
+        ),
         key="plan",
         store=(lambda s, city_id, doc: save_plan(s, city_id=city_id, document=doc))
         if save
