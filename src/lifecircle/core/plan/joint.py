@@ -35,7 +35,8 @@ more). Instances of at most :data:`MAX_JOINT_PAIRS` nonzeros are solved by HiGHS
 (:func:`scipy.optimize.milp`) with a time limit; beyond, the set cover without the
 per-site limit goes to :class:`~lifecircle.core.plan.split.SplitSolver` (part by part,
 the Lagrangian method on large parts: Beasley 1990; Caprara, Fischetti and Toth 1999),
-and with a per-site limit a greedy keeps the limit. Every answer carries a proven lower
+and with a per-site limit its cover is kept when it keeps the limit, a greedy that
+keeps it is used otherwise. Every answer carries a proven lower
 bound: HiGHS's dual bound, the Lagrangian or LP bound, or the dual-fitting bound of the
 greedy set cover without the per-site limit (a relaxation, so valid with it).
 """
@@ -331,13 +332,22 @@ class JointCover:
             chosen, bound, optimal, method = np.zeros(0, np.int64), 0.0, True, "none"
         elif a.nnz <= max_pairs:
             chosen, bound, optimal, method = self._milp(a, site_of, cost, time_limit_s)
-        elif self.units_per_site is None:
+        else:
+            # Without the per-site limit the joint model is a set cover; with it, that set
+            # cover is a relaxation whose bound holds, and whose cover may keep the limit.
             instance = SetCoverInstance(sparse.csr_array(a), np.ones(m), cost, None)
             sol = SplitSolver(time_limit_s=time_limit_s).set_cover(instance)
             chosen, bound, optimal, method = sol.sites, sol.bound, sol.optimal, sol.method
-        else:
-            chosen, bound = _greedy_limited(a, site_of, cost, self.units_per_site)
-            optimal, method = False, "greedy"
+            limit = self.units_per_site
+            if limit is not None and np.bincount(site_of[chosen]).max(initial=0) > limit:
+                g_bound: float | None
+                try:
+                    chosen, g_bound = _greedy_limited(a, site_of, cost, limit)
+                except InfeasibleError:  # the greedy ran into a corner: HiGHS decides
+                    chosen, g_bound, optimal, method = self._milp(a, site_of, cost, time_limit_s)
+                else:
+                    optimal, method = False, "greedy"
+                bound = g_bound if sol.bound is None else max(g_bound or 0.0, sol.bound)
         chosen = drop_redundant(sparse.csr_array(a), np.ones(m), cost, None, np.sort(chosen))
         return self._result(a, site_of, offer_of, cost, chosen, bound, optimal, method, starts)
 
@@ -376,7 +386,15 @@ class JointCover:
         if res.x is None and res.status != 1:
             raise LifecircleError(f"HiGHS failed: {res.message}")
         # time limit: the better of HiGHS's incumbent and the greedy, the tighter bound
-        g_sites, g_bound = _greedy_limited(a, site_of, cost, self.units_per_site)
+        try:
+            g_sites, g_bound = _greedy_limited(a, site_of, cost, self.units_per_site)
+        except InfeasibleError:
+            if res.x is None:
+                raise LifecircleError(
+                    "joint plan: neither HiGHS within its time limit nor the greedy found "
+                    "units keeping the per-site limit: raise the time limit or the limit"
+                ) from None
+            return np.flatnonzero(np.asarray(res.x) > 0.5).astype(np.int64), dual, False, "milp"
         bound = g_bound if dual is None else max(g_bound, dual)
         if res.x is not None and float(res.fun) <= float(cost[g_sites].sum()):
             return np.flatnonzero(np.asarray(res.x) > 0.5).astype(np.int64), bound, False, "milp"
