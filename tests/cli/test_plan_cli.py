@@ -156,3 +156,36 @@ def test_infeasible_share_exit_code(name, capsys, city_db):
 def test_category_is_required(name, capsys):
     capsys.readouterr()
     assert main(["plan", name]) == ExitStatus.USAGE
+
+
+def test_joint_plan_json_and_table(name, capsys, city_db):
+    doc = run_json(capsys, "plan", name, "--joint", "--category", "laundry,repair,housekeeping")
+    joint = doc["joint"]
+    assert joint["units"] == len(doc["units"]) > 0
+    assert joint["units"] <= joint["per_category_sites"]
+    assert joint["solver"] == "highs"
+    assert joint["optimal"]
+    assert joint["gap"] == 0.0
+    assert isinstance(doc["plan"]["id"], int)
+    assert doc["plan"]["parameters"]["joint"] is True
+    for unit in doc["units"]:
+        assert set(unit) >= {"id", "lon", "lat", "hosts", "closes", "combination", "cost"}
+        assert set(unit["closes"]) == set(unit["hosts"])
+    capsys.readouterr()
+    assert main(["plan", name, "--joint", "--category", "laundry,repair", "--no-save"]) == 0
+    text = capsys.readouterr().out
+    assert "New units" in text
+    assert "Joint vs per-category" in text
+    assert "per category" in text
+
+
+def test_joint_bad_combinations_file_names_line_and_field(name, capsys, city_db):
+    bad = city_db[2] / "combos.csv"
+    bad.write_text(
+        "name,categories,site_cost\nok,laundry+repair,1\nbad,laundry+nope,x\n", encoding="utf-8"
+    )
+    line = fails(
+        capsys, ExitStatus.DATA, "plan", name, "--joint", "--combinations", str(bad), "--no-save"
+    )
+    assert f"{bad}: 2 problem(s): line 3: field categories: unknown category nope" in line
+    assert "line 3: field site_cost: 'x' is not a number" in line

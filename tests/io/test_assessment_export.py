@@ -400,7 +400,15 @@ def test_xlsx_has_a_sheet_per_level_with_numbers_and_percentages(tmp_path: Path)
     plan = rows_of(book["一圈一策"])
     assert len(plan) == 1 + 3
     assert [row[4] for row in plan[1:]] == ["n-1", "n-2", "n-2"]
-    assert plan[2][5:] == ["洗衣店", pytest.approx(X0 + SIDE), pytest.approx(Y0 + 0.002), 15, 0, 1]
+    assert plan[2][5:11] == [
+        "洗衣店",
+        pytest.approx(X0 + SIDE),
+        pytest.approx(Y0 + 0.002),
+        15,
+        0,
+        1,
+    ]
+    assert plan[2][11] is None  # the categories a joint unit hosts: none in a per-category plan
     assert book["一圈一策"].cell(row=2, column=10).number_format == "0.0%"
 
     parameters = dict(row[:2] for row in rows_of(book["参数"])[1:])

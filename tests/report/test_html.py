@@ -367,3 +367,33 @@ def test_target_notes_in_the_reports_language(render, assessment):
     assert "a run stored before notes had Chinese" in zh  # the English note, not nothing
     assert "not recorded yet" in en
     assert "尚未记录" not in en
+
+
+def test_joint_plan_section_compares_with_the_per_category_plans(render, plan):
+    joint = {
+        **plan,
+        "units": [
+            {
+                "rank": 1, "id": "n-101", "lon": 114.0, "lat": 22.5,
+                "hosts": ["laundry", "repair", "housekeeping"], "combination": "社区便民服务点",
+                "cost": 1.0, "closes": {"laundry": ["440304001001"], "repair": [],
+                                        "housekeeping": ["440304001002"]},
+            }
+        ],
+        "joint": {
+            "combinations": "default (packaged)", "units": 1, "per_category_sites": 3,
+            "saved_units": 2, "solver": "highs", "bound": 1.0, "gap": 0.0, "optimal": True,
+        },
+    }  # fmt: skip
+    html = render(plan=joint)
+    section = html[html.index('id="plan"') : html.index('id="communities"')]
+    for text in (
+        "联合规划（一点多用）",
+        "分业态规划网点数（合计）",
+        "社区便民服务点",
+        "440304001002",
+    ):
+        assert text in section
+    english = render(plan=joint, lang="en")
+    assert "Sites of the per-category plans (sum)" in english
+    assert "联合规划" not in render()  # a per-category plan has no joint block

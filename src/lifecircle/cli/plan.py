@@ -42,9 +42,9 @@ def plan_cmd(
         typer.Option(
             "--category",
             help="Category code to plan for (repeatable, or comma-separated); a group name "
-            "(basic, quality) plans each of its categories.",
+            "(basic, quality) plans each of its categories. With --joint, default basic.",
         ),
-    ],
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
     community: Annotated[
         str | None, typer.Option(help="Plan for this community code only (default: all).")
     ] = None,
@@ -81,6 +81,22 @@ def plan_cmd(
     time_limit_s: Annotated[
         float, typer.Option(help="Time limit of each exact solve, seconds.")
     ] = 60.0,
+    joint: Annotated[
+        bool,
+        typer.Option(
+            "--joint",
+            help="Plan the categories with gaps together (一点多用): units hosting allowed "
+            "combinations of categories.",
+        ),
+    ] = False,
+    combinations: Annotated[
+        Path | None,
+        typer.Option(help="--joint: CSV of allowed combinations (default: the packaged table)."),
+    ] = None,
+    units_per_site: Annotated[
+        int | None,
+        typer.Option(help="--joint: most units one candidate site may hold (default: no limit)."),
+    ] = None,
     no_save: Annotated[bool, typer.Option("--no-save", help="Do not store the plan.")] = False,
     at: Annotated[
         str | None,
@@ -99,6 +115,8 @@ def plan_cmd(
     """
     from lifecircle.services.plan import PlanParams, run_plan  # noqa: PLC0415
 
+    if not category and not joint:
+        raise typer.BadParameter("give a category (or plan --joint)", param_hint="--category")
     params = PlanParams(
         categories=_codes(category),
         community=community,
@@ -113,6 +131,9 @@ def plan_cmd(
         candidates_crs=crs,
         max_snap_m=max_snap_m,
         time_limit_s=time_limit_s,
+        joint=joint,
+        combinations=combinations,
+        units_per_site=units_per_site,
     )
     with (
         open_database_cli() as (engine, _),
@@ -129,6 +150,9 @@ def plan_cmd(
         )
     if as_json:
         emit_json(document)
+        return
+    if "joint" in document:
+        _print_joint(document)
         return
     _print_plan(document)
 
@@ -192,5 +216,61 @@ def _print_plan(doc: dict[str, Any]) -> None:
             )
             + (" …" if len(left_out) > 10 else "")
         )
+    stored = f"stored as plan {info['id']}" if info["id"] is not None else "not stored"
+    out.print(f"{len(doc['communities']):,} communities in the 一圈一策 sheet (--json); {stored}")
+
+
+def _print_joint(doc: dict[str, Any]) -> None:
+    """The joint plan: per unit what it hosts and whose gaps it closes; the comparison."""
+    info, p, j = doc["plan"], doc["plan"]["parameters"], doc["joint"]
+    area = f"community {p['community']}" if p["community"] else "every community"
+    out.print(
+        f"[bold]{escape(info['city'])}[/]: joint units (一点多用) for {area}, within "
+        f"{p['minutes']:g} min ({p['limit_m']:,.0f} m); combinations: "
+        f"{escape(str(j['combinations']))}"
+    )
+    names = {row["category"]: row["name_zh"] for row in doc["categories"]}
+    units = Table(title="新增网点 New units")
+    for col in ("#", "id", "lon", "lat", "hosts", "closes gaps of", "cost"):
+        units.add_column(col, justify="right" if col in {"#", "cost"} else "left")
+    for u in doc["units"]:
+        closes = []
+        for code in u["hosts"]:
+            shown = u["closes"][code][:SHOWN_COMMUNITIES]
+            more = len(u["closes"][code]) - len(shown)
+            closes.append(
+                f"{names.get(code, code)}: {', '.join(shown) or '-'}"
+                + (f" +{more}" if more else "")
+            )
+        units.add_row(
+            str(u["rank"]),
+            escape(u["id"]),
+            f"{u['lon']:.6f}",
+            f"{u['lat']:.6f}",
+            escape(" + ".join(names.get(c, c) for c in u["hosts"])),
+            escape("; ".join(closes)),
+            f"{u['cost']:g}",
+        )
+    if doc["units"]:
+        out.print(units)
+    else:
+        out.print("no new unit is needed")
+    gap = "optimal" if j["optimal"] else ("?" if j["gap"] is None else f"{j['gap']:.1%}")
+    summary = Table(title="联合 vs 分业态 Joint vs per-category")
+    for col in ("category", "per-category sites", "joint units hosting it", "unreachable"):
+        summary.add_column(col, justify="left" if col == "category" else "right")
+    for row in doc["categories"]:
+        summary.add_row(
+            escape(f"{row['name_zh']} {row['category']}"),
+            f"{row['per_category_sites']:,}",
+            f"{row['sites']:,}",
+            f"{row['unreachable_population']:,.0f}",
+        )
+    out.print(summary)
+    out.print(
+        f"units: {j['units']:,} joint vs {j['per_category_sites']:,} per category "
+        f"({j['saved_units']:,} fewer); solver {j['solver']}, bound "
+        f"{'-' if j['bound'] is None else format(j['bound'], ',.4g')}, gap {gap}"
+    )
     stored = f"stored as plan {info['id']}" if info["id"] is not None else "not stored"
     out.print(f"{len(doc['communities']):,} communities in the 一圈一策 sheet (--json); {stored}")

@@ -152,6 +152,7 @@ _PLAN: tuple[Column, ...] = (
     ("newly_covered_population", "该点新覆盖居民", "Residents newly covered by the site", _PEOPLE),
     ("before", "该业态覆盖率（规划前）", "Category coverage before", PERCENT),
     ("after", "该业态覆盖率（规划后）", "Category coverage after", PERCENT),
+    ("hosts", "该点承载业态（一点多用）", "Categories the unit hosts (joint plan)", None),
 )
 
 _FIGURES: tuple[Column, ...] = (
@@ -576,28 +577,33 @@ def _plan_sheet(
     sheet: _Sheet, plan: Mapping[str, Any], categories: Sequence[Mapping[str, Any]]
 ) -> None:
     names = category_names(categories, sheet.lang)
-    sites = {s["id"]: s for s in plan.get("sites") or []}
+    sites: dict[str, list[Mapping[str, Any]]] = {}
+    for s in plan.get("sites") or []:  # a joint unit is one entry per category it hosts
+        sites.setdefault(s["id"], []).append(s)
     rows = []
     for c in plan.get("communities") or []:
         for site_id in c.get("sites") or []:
             if site_id not in sites:
                 problem = f"community {c.get('code')} lists an unknown site {site_id!r}"
                 raise ValidationError(f"plan document: {problem}")
-            site = sites[site_id]
-            category = site.get("category")
-            rows.append(
-                {
-                    **site,
-                    "code": c.get("code"),
-                    "name": c.get("name"),
-                    "population": c.get("population"),
-                    "gaps": _names(c.get("gaps"), names, sheet.lang),
-                    "site": site_id,
-                    "category": names.get(category, category),
-                    "before": (c.get("before") or {}).get(category),
-                    "after": (c.get("after") or {}).get(category),
-                }
-            )
+            same = sites[site_id]
+            serving = [s for s in same if c.get("code") in (s.get("communities") or ())]
+            for site in serving or same[-1:]:
+                category = str(site.get("category"))
+                rows.append(
+                    {
+                        **site,
+                        "code": c.get("code"),
+                        "name": c.get("name"),
+                        "population": c.get("population"),
+                        "gaps": _names(c.get("gaps"), names, sheet.lang),
+                        "site": site_id,
+                        "category": names.get(category, category),
+                        "before": (c.get("before") or {}).get(category),
+                        "after": (c.get("after") or {}).get(category),
+                        "hosts": _names(site.get("hosts"), names, sheet.lang),
+                    }
+                )
     sheet.table(_PLAN, rows)
     sheet.finish(freeze="C2", columns=len(_PLAN))
 

@@ -19,6 +19,7 @@ plans and stores the document.
 
 from lifecircle.services.plan.category import expand_codes, expand_groups
 from lifecircle.services.plan.document import plan, run_plan, stored_plan
+from lifecircle.services.plan.joint import joint_plan
 from lifecircle.services.plan.params import MODES, SOLVER_NAMES, PlanParams
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "PlanParams",
     "expand_codes",
     "expand_groups",
+    "joint_plan",
     "plan",
     "run_plan",
     "stored_plan",

@@ -28,6 +28,7 @@ from lifecircle.services.plan.category import (
     planned_candidates,
     planned_columns,
 )
+from lifecircle.services.plan.joint import joint_plan
 from lifecircle.services.plan.params import TOL, PlanParams, solver_name
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
@@ -270,15 +271,16 @@ def _plan_at(
     at: str | None,
     unknown: str,
 ) -> dict[str, Any]:
-    """:func:`plan` of the places open at ``at`` (all places when ``None``)."""
+    """:func:`plan` (or the joint plan) of the places open at ``at`` (all when ``None``)."""
+    planner = joint_plan if params.joint else plan
     if at is None:
-        return plan(data, params, progress=progress)
+        return planner(data, params, progress=progress)
     if unknown not in {"open", "closed"}:
         raise ValidationError(
             f"plan: unknown hours count as open or closed, not {unknown!r}", field="unknown_hours"
         )
     moment, label = moment_at(at, data)
-    document = plan(open_places(data, moment, unknown), params, progress=progress)
+    document = planner(open_places(data, moment, unknown), params, progress=progress)
     document["plan"]["parameters"] |= {"at": label, "unknown_hours": unknown}
     return document
 

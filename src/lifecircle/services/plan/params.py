@@ -73,6 +73,13 @@ class PlanParams:
     time_limit_s
         Wall-clock limit of each MILP, seconds; on reaching it the better of HiGHS's
         incumbent and the greedy answer is kept, with its gap.
+    joint
+        Plan the categories together (一点多用): units hosting allowed combinations;
+        categories default to ``basic``, and only those with a gap take part.
+    combinations
+        ``joint``: a CSV of allowed combinations; ``None`` for the packaged table.
+    units_per_site
+        ``joint``: most units one candidate site may hold; ``None`` for no limit.
 
     """
 
@@ -89,10 +96,20 @@ class PlanParams:
     candidates_crs: str = "wgs84"
     max_snap_m: float = MAX_SNAP_M
     time_limit_s: float | None = 60.0
+    joint: bool = False
+    combinations: Path | None = None
+    units_per_site: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "categories", tuple(dict.fromkeys(self.categories)))
+        categories = self.categories or (("basic",) if self.joint else ())
+        object.__setattr__(self, "categories", tuple(dict.fromkeys(categories)))
         problems = []
+        if self.joint and (self.mode != "cover" or self.share != 1.0):
+            problems.append("joint plans close every gap: cover mode with share 1 only")
+        if not self.joint and (self.combinations is not None or self.units_per_site is not None):
+            problems.append("combinations and units_per_site apply to joint plans only")
+        if self.units_per_site is not None and not 1 <= self.units_per_site <= 100:
+            problems.append(f"units_per_site {self.units_per_site} is outside 1-100")
         if not self.categories:
             problems.append("at least one category is needed")
         if self.mode not in MODES:
@@ -145,4 +162,12 @@ class PlanParams:
             "spacing_m": self.spacing_m if self.candidates is None else None,
             "max_snap_m": self.max_snap_m,
             "time_limit_s": self.time_limit_s,
-        }
+        } | (
+            {
+                "joint": True,
+                "combinations": "packaged" if self.combinations is None else str(self.combinations),
+                "units_per_site": self.units_per_site,
+            }
+            if self.joint
+            else {}
+        )

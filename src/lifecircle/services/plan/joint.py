@@ -1,0 +1,344 @@
+"""The joint plan (一点多用): every missing category at once, units hosting allowed combinations.
+
+The demand, candidates and walks are those of the per-category plan
+(:mod:`lifecircle.services.plan.category`); each category's uncovered homes become its
+rows of :class:`~lifecircle.core.plan.joint.JointCover`, with the combinations of the
+packaged (or the user's) table. The per-category plans are solved as well, so the
+document compares the units both need (``joint.per_category_sites``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import sparse
+
+from lifecircle import __version__
+from lifecircle.core.plan.joint import Combination, JointCover
+from lifecircle.core.walk.insert import insert_points
+from lifecircle.core.walk.snap import Snapped, snap_points
+from lifecircle.io.combinations import load_combinations
+from lifecircle.services.candidates import near_demand, pairs_within, within
+from lifecircle.services.plan.category import (
+    area_homes,
+    existing_places,
+    expand_groups,
+    plan_category,
+    planned_candidates,
+    planned_columns,
+)
+from lifecircle.services.plan.params import TOL, PlanParams, solver_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import NDArray
+
+    from lifecircle.core.walk.network import WalkNetwork
+    from lifecircle.services.city.data import CityData
+
+
+def _pop(value: float) -> float:
+    return round(float(value), 2)
+
+
+def _share(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole > 0 else None
+
+
+def _pattern(
+    graph: WalkNetwork,
+    need: NDArray[np.int64],
+    home: tuple[NDArray[np.int64], NDArray[np.float64]],
+    cand: tuple[NDArray[np.int64], NDArray[np.float64]],
+    limit_m: float,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The (home, candidate) pairs within the limit for the homes ``need``."""
+    (h_node, h_off), (c_node, c_off) = home, cand
+    near = within(
+        graph, seed_node=h_node[need], seed_offset_m=h_off[need],
+        node=c_node, offset_m=c_off, limit_m=limit_m,
+    )  # fmt: skip
+    local = np.flatnonzero(near)
+    hi, ci, _ = pairs_within(
+        graph, a_node=h_node[need], a_offset_m=h_off[need],
+        b_node=c_node[local], b_offset_m=c_off[local], limit_m=limit_m,
+    )  # fmt: skip
+    return need[hi].astype(np.int64), local[ci].astype(np.int64)
+
+
+def joint_plan(
+    data: CityData, params: PlanParams, *, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Plan units hosting combinations of the categories with gaps: the plan document.
+
+    Returns
+    -------
+    dict
+        The plan document of docs/assessment.md with a ``units`` list and a ``joint``
+        member (method, bound, gap, and the per-category plans' site count).
+
+    Raises
+    ------
+    ValidationError, NotFoundError
+        As :func:`~lifecircle.services.plan.plan`.
+    DataError
+        For a combinations file with problems (file, line and field named).
+    InfeasibleError
+        When ``units_per_site`` leaves a gap no unit can close.
+
+    """
+    step = progress or (lambda _: None)
+    started = time.perf_counter()
+    params = replace(params, categories=expand_groups(data, params.categories))
+    cols = planned_columns(data, params.categories)
+    source, rows = load_combinations(params.combinations, known=tuple(data.categories))
+    homes = area_homes(data, params.community)
+    weight = data.homes.weight[homes]
+    zone = data.homes.zone[homes]
+    step("attaching residents to the streets")
+    h_snap = snap_points(
+        data.net, data.homes.lon[homes], data.homes.lat[homes], max_snap_m=params.max_snap_m
+    )
+    step("walks to the existing places")
+    covered_all = existing_places(data, h_snap, cols, params.limit_m, params.max_snap_m)
+    gap = np.asarray(~covered_all.all(axis=0), dtype=bool)
+    codes = tuple(c for j, c in enumerate(params.categories) if gap[j])
+    covered0 = covered_all[:, gap]
+    if codes:  # the parameters name the categories planned (all asked when none has a gap)
+        params = replace(params, categories=codes)
+    step("candidate sites")
+    cands = planned_candidates(data, params)
+    demand = ~covered0.all(axis=1)
+    cands = near_demand(data.net, cands, h_snap.take(np.flatnonzero(demand)), params.limit_m)
+    graph = insert_points(data.net, Snapped.concat([h_snap, cands.snapped]))
+    n = homes.size
+    home = (graph.node[:n].astype(np.int64), graph.offset_m[:n])
+    cand = (graph.node[n:].astype(np.int64), graph.offset_m[n:])
+
+    # per-category plans: the comparison, and the method the city would use without joint
+    per_params = replace(params, joint=False, combinations=None, units_per_site=None)
+    outcomes = [
+        plan_category(code, covered0[:, j], weight, graph.net, home, cand, per_params, step)
+        for j, code in enumerate(codes)
+    ]
+
+    step("joint: walks from the candidates")
+    pairs, demand_rows, unreachable = [], [], []
+    for j in range(len(codes)):
+        need = np.flatnonzero(~covered0[:, j] & (home[0] >= 0))
+        h, c = _pattern(graph.net, need, home, cand, params.limit_m)
+        pairs.append((h, c))
+        reached = np.unique(h)
+        demand_rows.append(reached)
+        miss = ~covered0[:, j]
+        miss[reached] = False
+        unreachable.append(miss)
+    used = np.unique(np.concatenate([c for _, c in pairs] or [np.zeros(0, np.int64)]))
+    col_of = np.full(len(cands), -1)
+    col_of[used] = np.arange(used.size)
+    reach = [
+        sparse.csr_array(
+            (np.ones(h.size), (np.searchsorted(r, h), col_of[c])), shape=(r.size, used.size)
+        )
+        for (h, c), r in zip(pairs, demand_rows, strict=True)
+    ]
+    index = {code: j for j, code in enumerate(codes)}
+    combos = [
+        Combination(
+            tuple(index[c] for c in row.categories if c in index),
+            row.site_cost,
+            row.category_cost,
+            row.name,
+        )
+        for row in rows
+    ]
+    combos = [c for c in combos if len(c.categories) >= 2]
+    step("joint: choosing the units")
+    if codes:
+        model = JointCover.from_patterns(
+            reach, combinations=combos, units_per_site=params.units_per_site
+        )
+        result = model.solve(time_limit_s=params.time_limit_s)
+    else:
+        result = None
+    step("the plan document")
+    return _document(
+        data, params, source, cands, homes.size, h_snap.ok, weight, zone, covered0,
+        codes, demand_rows, unreachable, used, result, outcomes, started,
+    )  # fmt: skip
+
+
+def _document(
+    data: CityData,
+    params: PlanParams,
+    source: str,
+    cands: Any,
+    n: int,
+    h_ok: NDArray[np.bool_],
+    weight: NDArray[np.float64],
+    zone: NDArray[np.int64],
+    covered0: NDArray[np.bool_],
+    codes: tuple[str, ...],
+    demand_rows: list[NDArray[np.int64]],
+    unreachable: list[NDArray[np.bool_]],
+    used: NDArray[np.int64],
+    result: Any,
+    outcomes: list[Any],
+    started: float,
+) -> dict[str, Any]:
+    units_out: list[dict[str, Any]] = []
+    sites: list[dict[str, Any]] = []
+    after = covered0[:, : len(codes)] * weight[:, None]
+    serving: dict[int, list[str]] = {}
+    zcodes, names = data.units.codes, data.units.names
+    if result is not None:
+        for u, (site, hosts) in enumerate(zip(result.sites, result.hosts, strict=True)):
+            idx = int(used[site])
+            rent = float(cands.rent[idx])
+            newly: dict[str, float] = {}
+            closes: dict[str, list[str]] = {}
+            for k in hosts:
+                mine = (result.flow_unit == u) & (result.flow_category == k)
+                points = demand_rows[k][result.flow_row[mine]]
+                after[points, k] += weight[points]
+                by_zone = np.bincount(zone[points], weights=weight[points], minlength=len(zcodes))
+                zs = [int(z) for z in np.argsort(-by_zone, kind="stable") if by_zone[z] > 0]
+                for z in zs:
+                    serving.setdefault(z, []).append(cands.ids[idx])
+                newly[codes[k]] = _pop(weight[points].sum())
+                closes[codes[k]] = [zcodes[z] for z in zs]
+                sites.append(
+                    {
+                        "id": cands.ids[idx],
+                        "lon": round(float(cands.lon[idx]), 7),
+                        "lat": round(float(cands.lat[idx]), 7),
+                        "category": codes[k],
+                        "rank": u + 1,
+                        "newly_covered_population": newly[codes[k]],
+                        "communities": closes[codes[k]],
+                        "rent": rent if math.isfinite(rent) else None,
+                        "unit": u + 1,
+                        "hosts": [codes[h] for h in hosts],
+                    }
+                )
+            units_out.append(
+                {
+                    "rank": u + 1,
+                    "id": cands.ids[idx],
+                    "lon": round(float(cands.lon[idx]), 7),
+                    "lat": round(float(cands.lat[idx]), 7),
+                    "hosts": [codes[h] for h in hosts],
+                    "combination": result.names[u] or None,
+                    "cost": round(float(result.costs[u]), 4),
+                    "newly_covered": newly,
+                    "closes": closes,
+                    "rent": rent if math.isfinite(rent) else None,
+                }
+            )
+    total = float(weight.sum())
+    category_rows = []
+    for j, code in enumerate(codes):
+        out = outcomes[j].result
+        category_rows.append(
+            {
+                "category": code,
+                "name_zh": data.taxonomy.by_code[code].name_zh,
+                "sites": sum(code in unit["hosts"] for unit in units_out),
+                "per_category_sites": int(outcomes[j].sites.size),
+                "per_category_solver": solver_name(out.method),
+                "per_category_optimal": out.optimal,
+                "before_population": _pop(weight[covered0[:, j]].sum()),
+                "covered_population": _pop(after[:, j].sum()),
+                "total_population": _pop(total),
+                "unreachable_population": _pop(weight[unreachable[j]].sum()),
+                "unreachable_points": int(unreachable[j].sum()),
+                "optimal": None if result is None else result.optimal,
+                "gap": None if result is None else result.gap,
+                "solver": "joint",
+                "objective": None,
+                "bound": None,
+                "note": None,
+            }
+        )
+    communities = []
+    pop_by_zone = np.bincount(zone, weights=weight, minlength=len(zcodes))
+    for z in np.flatnonzero(pop_by_zone > 0).tolist():
+        inside = zone == z
+        pop = float(pop_by_zone[z])
+        before = {
+            c: _share(float(weight[inside & covered0[:, j]].sum()), pop)
+            for j, c in enumerate(codes)
+        }
+        communities.append(
+            {
+                "code": zcodes[z],
+                "name": names[z],
+                "street": data.units.streets[z],
+                "district": data.units.districts[z],
+                "population": _pop(pop),
+                "gaps": [c for c, s in before.items() if s is not None and s < 1.0 - TOL],
+                "before": before,
+                "after": {
+                    c: _share(float(after[inside, j].sum()), pop) for j, c in enumerate(codes)
+                },
+                "sites": list(dict.fromkeys(serving.get(z, []))),
+            }
+        )
+    per_category = {code: int(o.sites.size) for code, o in zip(codes, outcomes, strict=True)}
+    optimal = True if result is None else result.optimal
+    gap = 0.0 if result is None or result.optimal else result.gap
+    if not codes and result is None:
+        note = "every category asked is already within reach of every resident"
+    else:
+        note = None
+    return {
+        "plan": {
+            "id": None,
+            "city": data.name,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "elapsed_s": round(time.perf_counter() - started, 3),
+            "lifecircle_version": __version__,
+            "parameters": params.as_dict(),
+            "data": {
+                **data.versions,
+                "population_points": int(n),
+                "unsnapped_points": int((~h_ok).sum()),
+                "places": len(data.places),
+            },
+        },
+        "sites": sites,
+        "units": units_out,
+        "covered_population": _pop(after.sum()),
+        "total_population": _pop(total * len(codes)),
+        "optimal": optimal,
+        "gap": None if gap is None else round(gap, 6),
+        "candidates": {
+            "source": cands.source,
+            "path": cands.path,
+            "count": len(cands),
+            "left_out": cands.left_out,
+        },
+        "categories": category_rows,
+        "communities": communities,
+        "joint": {
+            "combinations": source,
+            "units": len(units_out),
+            "objective": None if result is None else round(result.objective, 4),
+            "bound": None if result is None or result.bound is None else round(result.bound, 4),
+            "gap": None if gap is None else round(gap, 6),
+            "optimal": optimal,
+            "solver": "none" if result is None else solver_name(result.method),
+            "columns": 0 if result is None else result.n_columns,
+            "per_category_sites": sum(per_category.values()),
+            "per_category": per_category,
+            "per_category_optimal": all(o.result.optimal for o in outcomes),
+            "saved_units": sum(per_category.values()) - len(units_out),
+            "note": note,
+        },
+    }
