@@ -25,8 +25,9 @@ def test_by_hour_survives_the_round_trip(engine, city_id) -> None:
     assert back["by_hour"] == document["by_hour"]
     assert BY_HOUR_KEY not in back["city"]
     assert back["city"]["served_when_needed"] == document["city"]["served_when_needed"]
-    assert back["communities"][0]["served_when_needed"] == (
-        document["communities"][0]["served_when_needed"]
+    assert (
+        back["communities"][0]["served_when_needed"]
+        == (document["communities"][0]["served_when_needed"])
     )
     assert "by_hour" not in before
     assert BY_HOUR_KEY not in before["city"]
