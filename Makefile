@@ -45,7 +45,7 @@ demo-city: $(STAMP) $(DEMO)
 	$(BIN)/lifecircle city create helsinki --exist-ok
 	$(BIN)/lifecircle city import helsinki --network $(DEMO) --places $(DEMO) --format osm \
 		--units h3:9 --buildings $(DEMO)
-	$(BIN)/lifecircle assess helsinki
+	$(BIN)/lifecircle assess helsinki --by-hour
 
 run: $(NODE_STAMP) demo-city
 	@mkdir -p $(OUT)

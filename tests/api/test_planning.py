@@ -239,3 +239,66 @@ def test_what_if_sees_a_place_added_since_the_last_call(
         world, settings, monkeypatch, capsys, futian, "--move", f"{new_uid}@114.035,22.541"
     )
     _same(moved.json(), cli)
+
+
+def test_what_if_at_a_moment_with_a_new_shop_s_hours(
+    client: TestClient,
+    world: World,
+    settings: Any,
+    futian: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    admin = world.principals["admin"].headers
+    url = f"{API}/cities/{futian}/what-if"
+    add = {"op": "add", "category": "laundry", "lon": 114.0338, "lat": 22.5405}
+    hours = "周一至周五 09:00-18:00"
+
+    def gained(result: dict[str, Any]) -> bool:
+        return any(
+            c["after"]["coverage"]["laundry"] > c["before"]["coverage"]["laundry"]
+            for c in result["communities"]
+        )
+
+    # closed at 03:00: the new shop fills no gap; open at 10:00 it does
+    night = client.post(url, json={**add, "hours": hours, "at": "Mon 03:00"}, headers=admin)
+    assert night.status_code == 200, night.text
+    assert (night.json()["at"], night.json()["unknown_hours"]) == ("Mon 03:00", "open")
+    assert night.json()["at_run"] is None  # the run was assessed whatever the time
+    assert night.json()["change"]["hours"] == hours
+    assert not gained(night.json())
+    day = client.post(url, json={**add, "hours": hours, "at": "Mon 10:00"}, headers=admin)
+    assert day.status_code == 200, day.text
+    assert gained(day.json())
+    cli = _cli_whatif(
+        world, settings, monkeypatch, capsys, futian, "--add", "laundry@114.0338,22.5405",
+        "--hours", hours, "--at", "Mon 10:00",
+    )  # fmt: skip
+    _same(day.json(), cli)
+    assert day.json()["at"] == cli["at"]
+    # without a moment the time options say so
+    plain = client.post(url, json=add, headers=admin).json()
+    assert (plain["at"], plain["unknown_hours"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"at": "Mon 25:00"}, "at"),
+        ({"at": "yesterday"}, "body.at"),
+        ({"at": "Mon 07:30", "unknown_hours": "exclude"}, "body.unknown_hours"),
+        ({"hours": "whenever the owner wakes"}, "hours"),
+        ({"op": "remove", "uid": "osm:node/1", "hours": "07:00-22:00"}, "hours"),
+        ({"at": "Mon\n07:30"}, "body.at"),
+    ],
+    ids=["hour-25", "not-a-moment", "exclude", "unreadable-hours", "hours-on-remove", "control"],
+)
+def test_what_if_refuses_bad_time_options(
+    client: TestClient, world: World, extra: dict[str, Any], field: str
+) -> None:
+    admin = world.principals["admin"].headers
+    add = {"op": "add", "category": "laundry", "lon": 114.0338, "lat": 22.5405}
+    answer = client.post(f"{API}/cities/{CITY}/what-if", json={**add, **extra}, headers=admin)
+    assert answer.status_code == 422, answer.text
+    fields = [e["field"] for e in answer.json()["errors"]]
+    assert fields[0] == field or fields[0].endswith(f".{field}"), fields

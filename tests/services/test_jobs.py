@@ -26,6 +26,7 @@ from lifecircle.core.assess.circles import CircleRules, GradeRules
 from lifecircle.errors import ValidationError
 from lifecircle.services.assess import AssessParams, run_assessment, stored_assessment
 from lifecircle.services.city.stale_runs import this_process
+from lifecircle.services.hours import TimeOptions, run_timed_assessment
 from lifecircle.services.job_options import (
     AssessOptions,
     PlanOptions,
@@ -158,11 +159,25 @@ def test_options_build_the_parameters_the_cli_builds():
         ("report", {"formats": ["html", "html"]}, "each format at most once"),
         ("report", {"plan_id": 3, "with_plan": False}, "with_plan is false"),
         ("dance", {}, "unknown job kind"),
+        ("assess", {"at": "Mon 25:00"}, "at"),
+        ("assess", {"at": "sometime"}, "at"),
+        ("assess", {"unknown_hours": "maybe"}, "unknown_hours"),
+        ("assess", {"weekday": "Funday"}, "weekday"),
+        ("assess", {"by_hour": "often"}, "by_hour"),
     ],
 )
 def test_bad_options_are_refused_naming_the_option(kind, options, message):
     with pytest.raises(ValidationError, match=message):
         job_options(kind, options)
+
+
+def test_time_options_are_those_of_the_cli():
+    options = AssessOptions(at="Tue 07:30", unknown_hours="exclude", by_hour=True, weekend="Sun")
+    assert options.time_options() == TimeOptions(
+        at="Tue 07:30", unknown="exclude", by_hour=True, weekday=0, weekend=6
+    )
+    assert job_options("assess", options.model_dump(mode="json")) == options
+    assert not AssessOptions().time_options().active
 
 
 def test_report_options_default_to_html_and_xlsx():
@@ -289,6 +304,32 @@ def test_a_plan_job_runs_in_this_process_and_equals_the_service(engine: Engine, 
     with session_scope(engine) as session:
         stored = session.get(PlanRun, job.result["plan_id"]).document
     same_document(stored, direct, "plan")
+
+
+def test_an_assess_job_by_hour_equals_the_service(engine: Engine, city):
+    settings, name, city_id = city
+    options = {"at": "Mon 07:30", "unknown_hours": "closed", "by_hour": True}
+    job_id = queue(engine, city_id, JobKind.ASSESS, options)
+    assert execute_job(settings, job_id) is JobStatus.SUCCEEDED
+    job = row(engine, job_id)
+    assert len(job.steps) == ASSESS_STEPS + 1  # the hourly curves are one step more
+    stored = stored_assessment(engine=engine, name=name, run_id=job.result["run_id"])
+    checked = AssessOptions(**options)
+    direct = run_timed_assessment(
+        engine=engine,
+        name=name,
+        params=checked.params(),
+        options=checked.time_options(),
+        save=False,
+    )
+    assert stored["run"]["parameters"]["time"]["at"] == "Mon 07:30"
+    assert stored["run"]["parameters"]["time"]["unknown_hours"] == "closed"
+    strip = {"elapsed_s"}
+    assert {k: v for k, v in stored["by_hour"].items() if k not in strip} == {
+        k: v for k, v in direct["by_hour"].items() if k not in strip
+    }
+    assert stored["city"] == direct["city"]
+    assert stored["communities"] == direct["communities"]
 
 
 def test_a_group_plans_each_of_its_categories_with_two_steps_each(engine: Engine, city):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from lifecircle.errors import DataError
 
 if TYPE_CHECKING:
@@ -108,3 +110,8 @@ def load_assets(assets_dir: Path | None = None) -> Assets:
         f"(looked in: {where}); run `npm ci` in the repository (or `make setup`), "
         f"or set {ASSETS_ENV} to a node_modules folder"
     )
+
+
+def inline_js(text: str) -> Markup:
+    """A library's text for an inline ``<script>``: a ``</script`` would end it early."""
+    return Markup(text.replace("</script", "<\\/script"))  # noqa: S704 - trusted library text

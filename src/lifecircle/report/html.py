@@ -16,8 +16,9 @@ from shapely.geometry import mapping
 
 from lifecircle import __version__
 from lifecircle.errors import DataError
-from lifecircle.report.assets import load_assets
+from lifecircle.report.assets import inline_js, load_assets
 from lifecircle.report.complaints import section_context
+from lifecircle.report.hours import section_context as hours_context
 from lifecircle.report.i18n import HTML_LANG, strings
 
 if TYPE_CHECKING:
@@ -90,11 +91,6 @@ def _json_script(obj: Any) -> Markup:
     # \u003c instead of "<\/": also keeps "<!--" from opening a script comment state
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)  # noqa: S704 - JSON with markup characters escaped above
-
-
-def _inline_js(text: str) -> Markup:
-    """A library's text for an inline ``<script>``: a ``</script`` would end it early."""
-    return Markup(text.replace("</script", "<\\/script"))  # noqa: S704 - trusted library text
 
 
 def _polygonal(code: str, geom: Any) -> BaseGeometry | None:
@@ -590,7 +586,10 @@ def render_report(
         "chart-walk": report.chart_walk(),
         "chart-pilots": report.chart_pilots(),
     }
-    data = {"map": report.map_data(cards), "charts": charts}
+    hours, hours_data = hours_context(
+        assessment, cards=cards, name=report.name, t=report.t, fonts=FONTS
+    )
+    data: dict[str, Any] = {"map": report.map_data(cards), "charts": charts, "hours": hours_data}
     rows = {k: len((v or {}).get("yAxis", {}).get("data", [])) for k, v in charts.items()}
     return _ENV.get_template("report.html.j2").render(
         r=report,
@@ -612,7 +611,8 @@ def render_report(
         version=__version__,
         data_json=_json_script(data),
         leaflet_css=Markup(assets.leaflet_css),  # noqa: S704 - trusted library text
-        leaflet_js=_inline_js(assets.leaflet_js),
-        echarts_js=_inline_js(assets.echarts_js),
+        leaflet_js=inline_js(assets.leaflet_js),
+        echarts_js=inline_js(assets.echarts_js),
         **section_context(complaints, lang),
+        **hours,
     )

@@ -186,6 +186,30 @@ _ZH: dict[str, str] = {
     "unit_share": "",
     "unit_people": "人",
     "unit_places": "个",
+    "sec_hours": "分时段覆盖",
+    "hours_intro": "基本保障类业态在所选工作日与休息日每个整点（HH:00）营业且步行可达的居民比例；"
+    "营业时间未知的网点按“{u}”计。",
+    "hours_chart": "各时段人口覆盖率",
+    "hours_axis": "时",
+    "hours_weekday": "工作日（{d}）",
+    "hours_weekend": "休息日（{d}）",
+    "served_title": "需要时可达",
+    "served_note": "在各业态的需求时段内（起点及其后每个整点，工作日与休息日）"
+    "始终能在步行范围内到达营业网点的居民比例。",
+    "served_all": "全部业态需要时可达",
+    "hours_of_need": "需求时段",
+    "served_share": "需要时可达",
+    "hours_unknown": "营业时间未知",
+    "unknown_open": "营业",
+    "unknown_closed": "不营业",
+    "unknown_exclude": "不计入",
+    "day_Mon": "周一",
+    "day_Tue": "周二",
+    "day_Wed": "周三",
+    "day_Thu": "周四",
+    "day_Fri": "周五",
+    "day_Sat": "周六",
+    "day_Sun": "周日",
 }
 
 _EN: dict[str, str] = {
@@ -356,6 +380,32 @@ _EN: dict[str, str] = {
     "unit_share": "",
     "unit_people": "residents",
     "unit_places": "places",
+    "sec_hours": "Coverage by time of day",
+    "hours_intro": "Share of residents who reach an open place of each basic category at each "
+    "hour (HH:00) of the chosen weekday and weekend day; places of unknown hours count as "
+    "{u}.",
+    "hours_chart": "Residents covered by hour",
+    "hours_axis": "hour",
+    "hours_weekday": "Weekday ({d})",
+    "hours_weekend": "Weekend day ({d})",
+    "served_title": "Served when needed",
+    "served_note": "Share of residents who reach an open place within the walking limit at "
+    "every check of the category's hours of need (its start and each whole hour after it, "
+    "weekday and weekend day).",
+    "served_all": "Served when needed in every category",
+    "hours_of_need": "Hours of need",
+    "served_share": "Served when needed",
+    "hours_unknown": "Hours unknown",
+    "unknown_open": "open",
+    "unknown_closed": "closed",
+    "unknown_exclude": "excluded",
+    "day_Mon": "Mon",
+    "day_Tue": "Tue",
+    "day_Wed": "Wed",
+    "day_Thu": "Thu",
+    "day_Fri": "Fri",
+    "day_Sat": "Sat",
+    "day_Sun": "Sun",
 }
 
 _EN_CIRCLE_TYPES = {

@@ -89,6 +89,25 @@ class TimeOptions:
         return self.at is not None or self.by_hour
 
 
+def check_moment_text(text: str) -> None:
+    """Refuse an ``--at`` value that is neither ``WEEKDAY HH:MM`` nor an ISO date-time.
+
+    The check needs no city (the time zone only converts a valid value), so requests
+    and job options are refused up front; :func:`moment_at` reads the value.
+    """
+    if _WEEKDAY_FORM.match(text):
+        moment_from_text(text)
+        return
+    try:
+        datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            f"--at {text!r}: expected WEEKDAY HH:MM ('Mon 07:30') or an ISO date-time "
+            "('2025-03-03T07:30', '2025-03-03T07:30+08:00')",
+            field="at",
+        ) from None
+
+
 def moment_at(text: str, data: CityData) -> tuple[Moment, str]:
     """The moment of an ``--at`` value in the city's time, and how it reads.
 

@@ -20,15 +20,44 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lifecircle.core.assess.circles import CircleRules, GradeRules
+from lifecircle.core.assess.hours import day_from_text
 from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
 from lifecircle.errors import ValidationError
 from lifecircle.io.targets import PACKAGED
 from lifecircle.services.assess import AssessParams
+from lifecircle.services.hours import TimeOptions, check_moment_text
 from lifecircle.services.plan import PlanParams
 from lifecircle.store.models import JobKind
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 """Text without control characters."""
+
+Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+"""A day of the week, as ``--weekday`` / ``--weekend`` take it."""
+
+UnknownHours = Literal["open", "closed", "exclude"]
+"""What places of unknown opening hours count as (``--unknown-hours``)."""
+
+AtText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern=NO_CONTROL,
+        description="A moment, city time: 'Mon 07:30', or an ISO date-time "
+        "('2025-03-03T07:30', with an offset converted to city time).",
+        examples=["Mon 07:30"],
+    ),
+]
+"""An ``--at`` value (checked by :func:`~lifecircle.services.hours.check_moment_text`)."""
+
+
+def checked_at(value: str | None) -> str | None:
+    """An ``at`` value as pydantic validators want it: a bad one is a ``ValueError``."""
+    if value is not None:
+        _checked(lambda: check_moment_text(value))
+    return value
+
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 """A category code (``laundry``) or group name (``basic``)."""
@@ -114,6 +143,22 @@ class AssessOptions(_Options):
     cluster_radius_m: float = Field(
         default=150.0, ge=1, le=10_000, description="集聚式: radius of one cluster, metres."
     )
+    at: AtText | None = Field(
+        default=None, description="Count only places open at this moment (default: any time)."
+    )
+    unknown_hours: UnknownHours = Field(
+        default="open", description="Places of unknown hours count as open, closed or exclude."
+    )
+    by_hour: bool = Field(
+        default=False, description="Coverage of the basic categories at every hour, two days."
+    )
+    weekday: Weekday = Field(default="Mon", description="The weekday of by_hour.")
+    weekend: Weekday = Field(default="Sat", description="The weekend day of by_hour.")
+
+    @field_validator("at")
+    @classmethod
+    def _moment(cls, value: str | None) -> str | None:
+        return checked_at(value)
 
     @field_validator("targets")
     @classmethod
@@ -141,6 +186,16 @@ class AssessOptions(_Options):
             targets=self.targets,
             circles=CircleRules(cluster_radius_m=self.cluster_radius_m),
             grades=GradeRules(),
+        )
+
+    def time_options(self) -> TimeOptions:
+        """The :class:`TimeOptions` of ``--at``, ``--unknown-hours`` and ``--by-hour``."""
+        return TimeOptions(
+            at=self.at,
+            unknown=self.unknown_hours,
+            by_hour=self.by_hour,
+            weekday=day_from_text(self.weekday),
+            weekend=day_from_text(self.weekend),
         )
 
 

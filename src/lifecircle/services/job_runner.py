@@ -38,6 +38,7 @@ from lifecircle.errors import LifecircleError
 from lifecircle.services.assess import run_assessment, stored_assessment
 from lifecircle.services.city.cities import city_folder, city_taxonomy
 from lifecircle.services.city.stale_runs import STALE_RUN_HOURS, this_process, why_dead
+from lifecircle.services.hours import run_timed_assessment
 from lifecircle.services.job_options import (
     AssessOptions,
     PlanOptions,
@@ -182,7 +183,14 @@ def _assess(
     assert isinstance(options, AssessOptions)
 
     def work(step: ProgressRecorder) -> dict[str, Any]:
-        document = run_assessment(engine=engine, name=city, params=options.params(), progress=step)
+        timed = options.time_options()
+        document = (
+            run_timed_assessment(
+                engine=engine, name=city, params=options.params(), options=timed, progress=step
+            )
+            if timed.active
+            else run_assessment(engine=engine, name=city, params=options.params(), progress=step)
+        )
         figures = document["city"]
         return {
             "run_id": document["run"]["id"],
@@ -193,7 +201,7 @@ def _assess(
             },
         }
 
-    return ASSESS_STEPS, work
+    return ASSESS_STEPS + options.by_hour, work  # by hour: one step more
 
 
 def _plan(engine: Engine, settings: Settings, job: Job, city: str, options: Any) -> tuple[int, Any]:

@@ -32,12 +32,21 @@ def _pick(session: Session, model: type[_Run], *, city_id: int, run_id: int | No
     return session.scalars(query.order_by(model.created_at.desc(), model.id.desc())).first()
 
 
+BY_HOUR_KEY = "_by_hour"
+"""Where a run's ``by_hour`` section is stored, inside its ``city`` JSON (no column of its own)."""
+
+
 def save_assessment(session: Session, *, city_id: int, document: Mapping[str, Any]) -> int:
     """Store an assessment document (docs/assessment.md) as a run; returns the run id.
 
-    ``document["run"]["id"]`` is ignored: the database numbers runs.
+    ``document["run"]["id"]`` is ignored: the database numbers runs. The hourly curves
+    of a ``--by-hour`` run (the document's ``by_hour``) are kept in the run's ``city``
+    JSON under :data:`BY_HOUR_KEY`, and put back where they were by :func:`get_assessment`.
     """
     run_info = document["run"]
+    city = dict(document.get("city", {}))
+    if document.get("by_hour") is not None:
+        city[BY_HOUR_KEY] = document["by_hour"]
     run = AssessmentRun(
         city_id=city_id,
         created_at=_when(run_info.get("created_at")),
@@ -46,7 +55,7 @@ def save_assessment(session: Session, *, city_id: int, document: Mapping[str, An
         parameters=dict(run_info.get("parameters", {})),
         data=dict(run_info.get("data", {})),
         categories=list(document.get("categories", [])),
-        city=dict(document.get("city", {})),
+        city=city,
     )
     session.add(run)
     session.flush()
@@ -75,7 +84,9 @@ def _document(session: Session, run: AssessmentRun, city: str) -> dict[str, Any]
         .order_by(AssessmentCommunity.position)
     )
     communities = [r.record for r in rows]
-    return {
+    city_figures = dict(run.city)
+    by_hour = city_figures.pop(BY_HOUR_KEY, None)
+    document = {
         "run": {
             "id": run.id,
             "city": city,
@@ -86,9 +97,12 @@ def _document(session: Session, run: AssessmentRun, city: str) -> dict[str, Any]
             "data": run.data,
         },
         "categories": run.categories,
-        "city": run.city,
+        "city": city_figures,
         "communities": communities,
     }
+    if by_hour is not None:
+        document["by_hour"] = by_hour
+    return document
 
 
 def get_assessment(

@@ -67,6 +67,10 @@ def post_what_if(
     latest assessment run (which is not changed). A position may be given in `gcj02` or
     `bd09` (`crs`); the answer is in WGS-84. 404 names `uid` for an unknown place, 422
     names `category` for a category the city's taxonomy lacks.
+
+    With `at` only the places open at that moment count, before and after; an added
+    shop's `hours` (OSM or Amap text) say when it is open (422 naming `hours` when they
+    cannot be read, or are given for a move or removal).
     """
     scope = area_scope(engine=engine, account=user, city=city, area=None)
     if scope.area is not None:
@@ -78,5 +82,10 @@ def post_what_if(
     lon, lat = body.lon, body.lat
     if lon is not None and lat is not None:
         lon, lat = point_in(lon, lat, body.crs)
-    change = Change(op=body.op, uid=body.uid, category=body.category, lon=lon, lat=lat)
-    return WhatIfPublic.model_validate(what_if(engine=engine, name=scope.city, change=change))
+    change = Change(
+        op=body.op, uid=body.uid, category=body.category, lon=lon, lat=lat, hours=body.hours
+    )
+    result = what_if(
+        engine=engine, name=scope.city, change=change, at=body.at, unknown=body.unknown_hours
+    )
+    return WhatIfPublic.model_validate(result)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from lifecircle.api.schemas.common import DisplayTime, PlainText
 from lifecircle.api.schemas.residents import Crs
+from lifecircle.services.job_options import AtText, checked_at
 
 
 class RunTrendPoint(BaseModel):
@@ -65,6 +66,25 @@ class WhatIfCreate(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude, degrees.")
     lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude, degrees.")
     crs: Crs = Field(default="wgs84", description="`wgs84`, `gcj02` (WeChat, Amap) or `bd09`.")
+    hours: Annotated[PlainText, Field(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="The added shop's opening hours: OSM `opening_hours` or Amap 营业时间 "
+        "text (`Mo-Fr 07:00-10:00`, `周一至周五 07:00-10:00`); unknown when not given. "
+        "With `at`, the shop fills a gap only while it is open.",
+    )
+    at: AtText | None = Field(
+        default=None,
+        description="Count only the places open at this moment, before and after "
+        "(`Mon 07:30`, city time, or an ISO date-time); default: whatever the time.",
+    )
+    unknown_hours: Literal["open", "closed"] = Field(
+        default="open", description="With `at`: places of unknown hours count as open or closed."
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _moment(cls, value: str | None) -> str | None:
+        return checked_at(value)
 
 
 class WhatIfCity(BaseModel):
@@ -112,3 +132,15 @@ class WhatIfPublic(BaseModel):
     communities: list[WhatIfCommunity]
     city: WhatIfCityChange
     elapsed_s: float
+    at: str | None = Field(
+        default=None, description="The moment counted (`Mon 07:30`); `null`: whatever the time."
+    )
+    unknown_hours: Literal["open", "closed"] | None = Field(
+        default=None, description="With `at`: what places of unknown hours counted as."
+    )
+    at_run: str | None = Field(
+        default=None,
+        description="The moment the stored run was assessed at (`null`: whatever the time). "
+        "The city's figures are of `at` only where it equals `at_run`: they merge the "
+        "re-scored communities into the run's.",
+    )

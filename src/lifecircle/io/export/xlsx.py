@@ -13,6 +13,7 @@ from lifecircle.core.assess.circles import CIRCLE_TYPES, GRADES
 from lifecircle.core.assess.targets import STATUSES
 from lifecircle.errors import OptionalDependencyError, ValidationError
 from lifecircle.io.export.features import staged_path
+from lifecircle.io.export.hourly_xlsx import HOURLY_SHEETS, write_hourly_sheets
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -63,6 +64,7 @@ _SHEETS = {
     "coverage": ("覆盖", "Coverage"),
     "plan": ("一圈一策", "Plan"),
     "parameters": ("参数", "Parameters"),
+    **HOURLY_SHEETS,
 }
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 cannot hold these
@@ -340,7 +342,8 @@ def write_assessment_xlsx(
     Sheets: 城市/City (key figures, targets, coverage by category, walking times),
     试点/Pilots, 社区/Communities (one row per community, a coverage column per
     category), 覆盖/Coverage (community × category), 一圈一策/Plan (with a plan: one
-    row per community and recommended site) and 参数/Parameters (the run, flattened).
+    row per community and recommended site), with ``--by-hour`` 分时覆盖/By hour and
+    需要时可达/Served when needed (:mod:`~lifecircle.io.export.hourly_xlsx`) and 参数/Parameters.
     Shares are numbers shown as percentages; unknown values are empty cells.
 
     Parameters
@@ -385,6 +388,8 @@ def write_assessment_xlsx(
     _coverage_sheet(_Sheet(workbook, "coverage", lang, bold), assessment)
     if plan is not None:
         _plan_sheet(_Sheet(workbook, "plan", lang, bold), plan, assessment["categories"])
+    names = category_names(assessment["categories"], lang)
+    write_hourly_sheets(lambda key: _Sheet(workbook, key, lang, bold), assessment, names)
     _parameters_sheet(_Sheet(workbook, "parameters", lang, bold), assessment, plan)
     with staged_path(path) as tmp:
         workbook.save(tmp)
