@@ -9,11 +9,18 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from lifecircle.core.assess.circles import CIRCLE_TYPES, GRADES
 from lifecircle.core.assess.targets import STATUSES
 from lifecircle.errors import OptionalDependencyError, ValidationError
 from lifecircle.io.export.features import staged_path
 from lifecircle.io.export.hourly_xlsx import HOURLY_SHEETS, write_hourly_sheets
+from lifecircle.io.export.labels import (
+    category_names,
+    circle_type_label,
+    grade_label,
+    group_label,
+    joined_names,
+    tr,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -34,23 +41,6 @@ _DEGREES = "0.0000000"
 Column = tuple[str, str, str, str | None]
 """A table column: document key, Chinese header, English header, number format."""
 
-_CIRCLE_TYPES_EN = {
-    "clustered": "Clustered",
-    "street": "Street-block",
-    "distributed": "Distributed",
-    "undetermined": "Undetermined",
-}
-_GRADES_EN = {
-    "below_basic": "Below basic",
-    "basic": "Basic",
-    "enhanced": "Enhanced",
-    "premium": "Premium",
-}
-_GROUPS = {
-    "basic": ("基本保障类", "Basic"),
-    "quality": ("品质提升类", "Quality"),
-    "facility": ("设施", "Facility"),
-}
 _UNITS = {
     "communities": ("个社区", "communities"),
     "pilots": ("个试点", "pilots"),
@@ -202,35 +192,6 @@ def check_lang(lang: str) -> None:
         raise ValidationError(f"unknown language {lang!r}: use {' or '.join(LANGS)}")
 
 
-def _tr(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
-
-
-def grade_label(code: str | None, lang: str) -> str | None:
-    """The name of a grade code (:data:`lifecircle.core.assess.circles.GRADES`) in ``lang``."""
-    if code is None:
-        return None
-    return GRADES.get(code, code) if lang == "zh" else _GRADES_EN.get(code, code)
-
-
-def circle_type_label(code: str | None, lang: str) -> str | None:
-    """The name of a circle type code (:data:`lifecircle.core.assess.circles.CIRCLE_TYPES`)."""
-    if code is None:
-        return None
-    return CIRCLE_TYPES.get(code, code) if lang == "zh" else _CIRCLE_TYPES_EN.get(code, code)
-
-
-def group_label(group: str | None, lang: str) -> str | None:
-    """The name of a category group (basic, quality, facility) in ``lang``."""
-    return _tr(_GROUPS[group], lang) if group in _GROUPS else group
-
-
-def category_names(categories: Sequence[Mapping[str, Any]], lang: str) -> dict[str, str]:
-    """Category code to its name in ``lang``, in the document's (taxonomy) order."""
-    key = "name_zh" if lang == "zh" else "name_en"
-    return {c["code"]: c.get(key) or c["code"] for c in categories}
-
-
 def flatten(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     """Nested mappings and lists as ``("a.b[0].c", value)`` pairs; lists of scalars stay."""
     if isinstance(value, dict):
@@ -241,12 +202,6 @@ def flatten(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
             yield from flatten(item, f"{prefix}[{i}]")
     else:
         yield prefix, value
-
-
-def _names(codes: Iterable[str] | None, names: Mapping[str, str], lang: str) -> str | None:
-    if not codes:
-        return None
-    return ("、" if lang == "zh" else ", ").join(names.get(c, c) for c in codes)
 
 
 def _clean(value: Any) -> Any:
@@ -279,7 +234,7 @@ class _Sheet:
     """A worksheet written top to bottom, which remembers how wide each column must be."""
 
     def __init__(self, workbook: Any, key: str, lang: str, bold: Any) -> None:
-        self.ws = workbook.create_sheet(_tr(_SHEETS[key], lang))
+        self.ws = workbook.create_sheet(tr(_SHEETS[key], lang))
         self.lang = lang
         self.bold = bold
         self.row = 1
@@ -408,7 +363,7 @@ def _city_figures(
         for key in path.split("."):
             value = value.get(key) if isinstance(value, dict) else None
         if value is None and path in _SAY_UNKNOWN:
-            value = _tr(UNKNOWN, lang)
+            value = tr(UNKNOWN, lang)
         figures.append((zh.format(limit=limit), en.format(limit=limit), value, number_format))
     for code, count in (city.get("grades") or {}).items():
         zh, en = f"社区等级：{grade_label(code, 'zh')}", f"Grade: {grade_label(code, 'en')}"
@@ -421,7 +376,7 @@ def _city_figures(
 
 def _city_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
     lang, city = sheet.lang, assessment.get("city") or {}
-    sheet.header([_tr(("指标", "Figure"), lang), _tr(("数值", "Value"), lang)])
+    sheet.header([tr(("指标", "Figure"), lang), tr(("数值", "Value"), lang)])
     for zh, en, value, number_format in _city_figures(assessment, lang):
         sheet.add([zh if lang == "zh" else en, value], [None, number_format])
 
@@ -435,9 +390,9 @@ def _city_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
                 **t,
                 "label": t.get(f"label_{lang}") or t.get("code"),
                 "note": (t.get("note_zh") if lang == "zh" else None) or t.get("note"),
-                "unit": _tr(_UNITS[unit], lang) if unit in _UNITS else unit,
+                "unit": tr(_UNITS[unit], lang) if unit in _UNITS else unit,
                 # true and false stay booleans; a target not evaluable says so
-                "met": _tr(STATUSES[None], lang)
+                "met": tr(STATUSES[None], lang)
                 if t.get("met") is None and t.get("target") is not None
                 else t.get("met"),
             }
@@ -468,14 +423,14 @@ def _city_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
         sheet.skip()
         sheet.header(
             [
-                _tr(("满足全部基本需求的步行分钟", "Minutes to every basic need"), lang),
-                _tr(("居民", "Residents"), lang),
+                tr(("满足全部基本需求的步行分钟", "Minutes to every basic need"), lang),
+                tr(("居民", "Residents"), lang),
             ]
         )
         for (low, high), count in zip(itertools.pairwise(edges), people, strict=False):
             sheet.add([f"{low:g}–{high:g}", count], [None, _PEOPLE])
         beyond = (f"超过 {edges[-1]:g}", f"over {edges[-1]:g}")
-        sheet.add([_tr(beyond, lang), histogram.get("beyond")], [None, _PEOPLE])
+        sheet.add([tr(beyond, lang), histogram.get("beyond")], [None, _PEOPLE])
     sheet.finish()
 
 
@@ -508,11 +463,11 @@ def _pilots_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
                         "count": counts.get(t),
                         "share": share,
                         "minimum": minimum,
-                        "met": _tr(STATUSES[met.get(t)], lang),
+                        "met": tr(STATUSES[met.get(t)], lang),
                     }
                     for t, share in shares.items()
                 ),
-                {"type": _tr(unknown, lang), "count": pilots.get("unknown")},
+                {"type": tr(unknown, lang), "count": pilots.get("unknown")},
             ],
         )
     sheet.skip()
@@ -523,10 +478,10 @@ def _pilots_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
         (("每种类型至少需要", "Pilots each type needs"), pilots.get("needed")),
         (
             ("三种类型均达到最低比例", "Every type at its minimum share"),
-            _tr(STATUSES[pilots.get("types_met")], lang),
+            tr(STATUSES[pilots.get("types_met")], lang),
         ),
     ):
-        sheet.add([_tr(label, lang), value], [None, _COUNT])
+        sheet.add([tr(label, lang), value], [None, _COUNT])
     sheet.finish(columns=len(_PILOTS), last_row=last_pilot_row)
 
 
@@ -540,13 +495,13 @@ def _communities_sheet(sheet: _Sheet, assessment: Mapping[str, Any]) -> None:
             {
                 **c,
                 # a Gini coefficient of too few known times: say so, never a blank or 0
-                "gini": _tr(UNKNOWN, lang)
+                "gini": tr(UNKNOWN, lang)
                 if c.get("gini") is None and c.get("population")
                 else c.get("gini"),
                 "grade": grade_label(c.get("grade"), lang),
                 "circle_type": circle_type_label(c.get("circle_type"), lang),
-                "missing": _names(c.get("missing"), names, lang),
-                "weak": _names(c.get("weak"), names, lang),
+                "missing": joined_names(c.get("missing"), names, lang),
+                "weak": joined_names(c.get("weak"), names, lang),
                 **{f"cov_{k}": v for k, v in (c.get("coverage") or {}).items()},
             }
             for c in assessment["communities"]
@@ -601,12 +556,12 @@ def _plan_sheet(
                         "code": c.get("code"),
                         "name": c.get("name"),
                         "population": c.get("population"),
-                        "gaps": _names(c.get("gaps"), names, sheet.lang),
+                        "gaps": joined_names(c.get("gaps"), names, sheet.lang),
                         "site": site_id,
                         "category": names.get(category, category),
                         "before": (c.get("before") or {}).get(category),
                         "after": (c.get("after") or {}).get(category),
-                        "hosts": _names(site.get("hosts"), names, sheet.lang),
+                        "hosts": joined_names(site.get("hosts"), names, sheet.lang),
                     }
                 )
     sheet.table(_PLAN, rows)
@@ -619,7 +574,7 @@ def _parameters_sheet(
     pairs = list(flatten(dict(assessment["run"]), "run"))
     if plan is not None:
         pairs += flatten(dict(plan.get("plan") or {}), "plan")
-    sheet.header([_tr(("参数", "Parameter"), sheet.lang), _tr(("值", "Value"), sheet.lang)])
+    sheet.header([tr(("参数", "Parameter"), sheet.lang), tr(("值", "Value"), sheet.lang)])
     for key, value in pairs:
         sheet.add([key, value], [None, None])
     sheet.finish()
