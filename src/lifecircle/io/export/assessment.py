@@ -15,8 +15,8 @@ from shapely.geometry.polygon import orient
 
 from lifecircle.errors import ValidationError
 from lifecircle.io.export.features import multipolygon_wkb, staged_path, write_features
-from lifecircle.io.export.output import atomic_text
 from lifecircle.io.export.labels import category_names, circle_type_label, grade_label
+from lifecircle.io.export.output import atomic_text
 from lifecircle.io.export.xlsx import check_lang, write_assessment_xlsx
 
 if TYPE_CHECKING:
