@@ -27,7 +27,6 @@ from lifecircle.core.plan.solvers import (
     MaxCoverInstance,
     SetCoverInstance,
     Solution,
-    greedy_solver,
     milp_solver,
 )
 
@@ -142,8 +141,13 @@ class SplitSolver:
         return Solution(chosen.astype(np.int64), bound, optimal, method)
 
     def max_cover(self, instance: MaxCoverInstance) -> Solution:
-        """Maximal covering is not split (the budget couples the parts)."""
+        """Maximal covering is not split (the budget couples the parts).
+
+        Up to :data:`~lifecircle.core.plan.solvers.MAX_MILP_CELLS` pairs (or
+        :attr:`max_cells`) HiGHS solves it; larger ones go to the Lagrangian method.
+        """
         cells = solvers.MAX_MILP_CELLS if self.max_cells is None else self.max_cells
         if instance.reach.nnz <= cells:
             return milp_solver(time_limit_s=self.time_limit_s).max_cover(instance)
-        return greedy_solver().max_cover(instance)
+        limit = UNLIMITED_S if self.time_limit_s is None else self.time_limit_s
+        return LagrangianSolver(time_limit_s=limit, rel_gap=self.rel_gap).max_cover(instance)

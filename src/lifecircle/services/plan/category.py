@@ -140,10 +140,11 @@ class Outcome:
 
 
 def _solver(n_pairs: int, params: PlanParams) -> Solver:
-    """HiGHS with the plan's time limit, or the greedy for instances too large for it.
+    """HiGHS with the plan's time limit, or the Lagrangian method for instances too large.
 
     A cover is split into its independent parts first (:class:`SplitSolver`), so a
-    city-wide cover of local gaps is many small exact solves.
+    city-wide cover of local gaps is many small exact solves; a part, or a maximal
+    covering, too large for HiGHS goes to the Lagrangian method (with its bound).
 
     The size is the pairs within reach, the cells the sparse instance stores: a dense
     count (homes x candidates) would send 8,000 homes and 1,400 candidates (650,000
@@ -155,7 +156,7 @@ def _solver(n_pairs: int, params: PlanParams) -> Solver:
     chosen = default_solver(n_pairs)
     if isinstance(chosen, MilpSolver):
         return milp_solver(time_limit_s=params.time_limit_s)
-    return chosen
+    return SplitSolver(time_limit_s=params.time_limit_s)  # the Lagrangian method
 
 
 def _in_order(
