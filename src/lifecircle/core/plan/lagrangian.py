@@ -66,8 +66,8 @@ RED_STEPS = 20
 TARGET_ABOVE_UB = 0.05
 """The step aims at ``L = UB (1 + this)``: the best cover's cost, a little above it."""
 
-HEURISTIC_EVERY = 25
-"""Volume steps between two guided covers (a cover costs about ten steps)."""
+HEURISTIC_SHARE = 0.25
+"""Most share of the stepping time spent on guided covers (one costs 20-50 steps)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,6 +240,8 @@ class _Subgradient:
         self._gamma_best = c.copy()
         self.x_bar = np.zeros(c.size)  # the volume algorithm's primal average
         self._lam, self._alpha_max = 0.1, 0.1  # its step factor and largest weight
+        self._stepping_s = self._heuristic_s = 0.0  # time in run(), and in covers there
+        self._turn = 0
 
     def bound(self) -> float:
         """The best L(u), rounded up to a whole number when every cost is one."""
@@ -276,13 +278,14 @@ class _Subgradient:
             self.x_bar = x_t
         x_bar = self.x_bar
         lam, alpha_max, red, checkpoint = self._lam, self._alpha_max, 0, self.best_l
+        begun = time.perf_counter() - self._stepping_s
         while self.iterations < max_iterations and not self.closed():
             if time.perf_counter() > until:
                 break
             self.iterations += 1
             v = 1.0 - a @ x_bar
             v[(u_bar <= 0.0) & (v < 0.0)] = 0.0
-            norm = float(v @ v)
+            norm = _dot(v, v)
             if norm == 0.0 or lam < 1e-6:
                 break
             target = max(self.ub * (1.0 + TARGET_ABOVE_UB) - self.best_l, 1e-9 * self.ub)
@@ -290,13 +293,13 @@ class _Subgradient:
             value, x_t, gamma = self._relax(u)
             v_t = 1.0 - a @ x_t
             dv = v_t - v
-            den = float(dv @ dv)
-            alpha = alpha_max if den == 0.0 else -float(v @ dv) / den
+            den = _dot(dv, dv)
+            alpha = alpha_max if den == 0.0 else -_dot(v, dv) / den
             alpha = min(alpha_max, max(alpha_max / 10.0, alpha))
             x_bar = alpha * x_t + (1.0 - alpha) * x_bar
             if self._improve(value, u, gamma):
                 u_bar, red = u, 0
-                if float(v @ v_t) >= 0.0:
+                if _dot(v, v_t) >= 0.0:
                     lam = min(2.0 * lam if lam < 0.01 else 1.1 * lam, 2.0)
             else:
                 red += 1
@@ -306,11 +309,14 @@ class _Subgradient:
                 if self.best_l - checkpoint < 0.01 * abs(checkpoint) and alpha_max > 1e-5:
                     alpha_max /= 2.0
                 checkpoint = self.best_l
-            if self.iterations % HEURISTIC_EVERY == 0:
+            now = time.perf_counter()
+            if self.iterations % 10 == 0 and self._heuristic_s < HEURISTIC_SHARE * (now - begun):
                 # alternately on the reduced costs, and on them less the LP-like x̄
-                turn = self.iterations // HEURISTIC_EVERY
-                self._try(self._gamma_best - (c * x_bar if turn % 2 else 0.0))
+                self._turn += 1
+                self._try(self._gamma_best - (c * x_bar if self._turn % 2 else 0.0))
+                self._heuristic_s += time.perf_counter() - now
         self.u, self.x_bar, self._lam, self._alpha_max = u_bar, x_bar, lam, alpha_max
+        self._stepping_s = time.perf_counter() - begun
         self._try(self._gamma_best - c * x_bar)
         self._try(self._gamma_best)
 
@@ -373,6 +379,15 @@ class _Subgradient:
             # every cover cheaper than UB lies in the core, so min(UB, core bound) bounds all
             self.best_l = max(self.best_l, min(self.ub, float(dual)))
         return bool(res.status == 0)
+
+
+def _dot(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """``a · b`` without BLAS.
+
+    On a loaded machine BLAS's threads wait on each other, and a dot of 17,000 entries
+    then cost as much as a sparse product of a million.
+    """
+    return float(np.multiply(a, b).sum())
 
 
 @dataclass(frozen=True)

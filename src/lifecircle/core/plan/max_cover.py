@@ -324,7 +324,7 @@ def lagrangian_max_cover(
                 best_sites, lb = candidate, reached
         s = _reached(idx[2], idx[3], m, top).astype(np.float64) - (w > u)
         s[((u <= 0.0) & (s > 0.0)) | ((u >= w) & (s < 0.0))] = 0.0
-        norm = float(s @ s)
+        norm = float(np.multiply(s, s).sum())  # not BLAS: its threads stall under load
         if norm == 0.0:
             break
         u = np.clip(u - lam * max(value - lb, 1e-9 * value) / norm * s, 0.0, w)
