@@ -80,12 +80,24 @@ class SplitSolver:
         :data:`~lifecircle.core.plan.solvers.MAX_MILP_CELLS`, read at each solve).
     rel_gap
         Relative gap at which the Lagrangian method stops (default 1 %).
+    started
+        :func:`time.perf_counter` when the time limit began, so that work before the
+        solver (building the model and its pattern) counts; ``None`` (default): when
+        :meth:`set_cover` or :meth:`max_cover` is called.
 
     """
 
     time_limit_s: float | None = 60.0
     max_cells: int | None = None
     rel_gap: float = 0.01
+    started: float | None = None
+
+    def _left(self, now: float) -> float | None:
+        """Seconds of the time limit left at ``now`` (at least :data:`MIN_PART_S`)."""
+        if self.time_limit_s is None:
+            return None
+        begun = now if self.started is None else self.started
+        return max(MIN_PART_S, self.time_limit_s - (time.perf_counter() - begun))
 
     @property
     def _cells(self) -> int:
@@ -106,9 +118,9 @@ class SplitSolver:
         forced sites, dominated rows and columns), which also cuts it into more and
         smaller parts; the time limit counts the reductions and the split.
         """
+        started = time.perf_counter() if self.started is None else self.started
         if instance.target is not None:
-            return self._one(instance, self.time_limit_s)
-        started = time.perf_counter()
+            return self._one(instance, self._left(started))
         red = reduce_cover(instance.reach, instance.site_cost)
         reach = red.reach
         row_label, col_label, _ = components(reach)
@@ -156,6 +168,7 @@ class SplitSolver:
         """
         cells = solvers.MAX_MILP_CELLS if self.max_cells is None else self.max_cells
         if instance.reach.nnz <= cells:
-            return milp_solver(time_limit_s=self.time_limit_s).max_cover(instance)
-        limit = UNLIMITED_S if self.time_limit_s is None else self.time_limit_s
+            return milp_solver(time_limit_s=self._left(time.perf_counter())).max_cover(instance)
+        left = self._left(time.perf_counter())
+        limit = UNLIMITED_S if left is None else left
         return LagrangianSolver(time_limit_s=limit, rel_gap=self.rel_gap).max_cover(instance)
