@@ -228,7 +228,7 @@ def lagrangian_set_cover(
 
 
 class _Subgradient:
-    """The multipliers, the best bound and cover so far, and the CFT step control."""
+    """The multipliers, the best bound and cover so far, and the volume step control."""
 
     def __init__(self, arrays: _Arrays, *, whole: bool, rel_gap: float) -> None:
         self.x = arrays
