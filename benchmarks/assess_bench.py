@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 DEMO_CITY = "helsinki"
 PLAN_CATEGORY = "pharmacy"  # a basic category; the first basic one where it is missing
-PLAN_K = 10
+PLAN_K = 100
 REPEAT_CAP_S = 300.0  # a plan run longer than this is not repeated
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from lifecircle.core.plan import LSCP
 from lifecircle.core.plan.cover_search import scored_greedy, swap_search
 from lifecircle.core.plan.lagrangian import LagrangianSolver, lagrangian_set_cover
 from lifecircle.core.plan.split import SplitSolver
+from lifecircle.core.plan.windows import improve_by_windows
 from lifecircle.errors import ValidationError
 from tests.core.test_plan_reduce import covers, optimum, random_instance
 
@@ -101,3 +104,26 @@ def test_refusals() -> None:
         lagrangian_set_cover(reach, cost, rel_gap=1.5)
     with pytest.raises(ValidationError, match="time_limit_s"):
         lagrangian_set_cover(reach, cost, time_limit_s=0.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_windows_keep_a_cover_and_never_raise_its_cost(seed: int) -> None:
+    reach, cost = city_instance(seed, unit=seed % 2 == 0)
+    a = sparse.csr_array(reach)
+    at = sparse.csr_array(a.T)
+    every = np.ones(cost.size, dtype=bool)  # the dearest cover there is
+    out = improve_by_windows(a, at, cost, every, time.perf_counter() + 1.0, seed=seed)
+    assert covers(reach, np.flatnonzero(out))
+    assert cost[out].sum() < cost.sum()
+    assert cost[out].sum() >= optimum(reach, cost) - 1e-9
+
+
+def test_a_window_replaces_two_sites_by_one() -> None:
+    dense = np.array([[1, 0, 1], [1, 0, 1], [0, 1, 1], [0, 1, 1]])
+    a = sparse.csr_array(dense.astype(float))
+    at = sparse.csr_array(a.T)
+    start = np.array([True, True, False])
+    out = improve_by_windows(a, at, np.ones(3), start, time.perf_counter() + 1.0)
+    assert out.tolist() == [False, False, True]
+    out = improve_by_windows(a, at, np.array([1.0, 1.0, 2.5]), start, time.perf_counter() + 0.5)
+    assert out.tolist() == [True, True, False]

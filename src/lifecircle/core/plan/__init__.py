@@ -27,7 +27,8 @@ A city-wide cover is split into its independent parts (:mod:`~lifecircle.core.pl
 a part too large for HiGHS goes to the Lagrangian method
 (:mod:`~lifecircle.core.plan.lagrangian`, after the reductions of
 :mod:`~lifecircle.core.plan.reduce`), which proves a lower bound and keeps the best cover
-its guided heuristics and HiGHS on a core find.
+its guided heuristics and HiGHS on a core find. A maximal covering too large for HiGHS
+goes to the Lagrangian relaxation of :mod:`~lifecircle.core.plan.max_cover`.
 """
 
 from lifecircle.core.plan.assign import Assignment

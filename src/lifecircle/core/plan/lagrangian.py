@@ -9,22 +9,30 @@ relaxed with multipliers :math:`u \ge 0`:
 
 (:math:`I_j` the rows column :math:`j` covers). For every :math:`u \ge 0`, :math:`L(u)`
 is at most the optimum, and its maximum equals the LP relaxation's optimum. The
-multipliers are found by subgradient optimisation (Beasley 1990, "A Lagrangian heuristic
-for set-covering problems", *Naval Research Logistics* 37, 151–164) with the step-size
-control of Caprara, Fischetti and Toth (1999, "A heuristic method for the set covering
-problem", *Operations Research* 47(5), 730–743): the step
-:math:`\lambda (UB - L(u)) / \lVert s \rVert^2` along the subgradient
-:math:`s_i = 1 - \sum_{j \in J_i} x_j(u)`, with :math:`\lambda` halved when the last 20
-values of :math:`L` vary by more than 1 % and raised by half when by less than 0.1 %;
-a component with :math:`u_i = 0` and :math:`s_i < 0` is set to 0 (Beasley).
+multipliers are found by the volume algorithm (Barahona and Anbil 2000, "The volume
+algorithm: producing primal solutions with a subgradient method", *Mathematical
+Programming* 87, 385–399), a subgradient method whose direction
+:math:`1 - A \bar x` is taken at a running average :math:`\bar x` of the relaxation's
+answers :math:`x(u)`: it zigzags far less than the plain subgradient steps of Beasley
+(1990, "A Lagrangian heuristic for set-covering problems", *Naval Research Logistics*
+37, 151–164), and :math:`\bar x` approaches an LP solution. The step is
+:math:`\lambda (1.05\,UB - L(\bar u)) / \lVert v \rVert^2`, with :math:`\lambda` cut by a
+third after 20 steps without a better :math:`L` and raised after an improving step; a
+component with :math:`u_i = 0` and :math:`v_i < 0` is set to 0 (Beasley). On the
+synthetic city's largest part (16,759 rows, a million pairs) it reached 1,179 in 15 s
+where the plain subgradient had 1,115 after 30 s; the LP optimum is 1,187.
 
-Covers come from the CFT greedy scored on the reduced costs of the current multipliers,
-cleaned of redundant columns and improved by swaps (:mod:`lifecircle.core.plan.cover_search`).
-When the subgradient stalls, columns that cannot be in a cover cheaper than the best
-one are fixed to 0 by their reduced cost (:math:`L(u) + \max(0, c_j - u \cdot a_j)` is a
-lower bound on every cover holding :math:`j`), and HiGHS solves what is left (the *core*)
-within the remaining time: its answer, and its bound where the core holds every column
-that could improve the cover, are kept when better. Before all this the instance is
+Covers come from the greedy of Caprara, Fischetti and Toth (1999, "A heuristic method
+for the set covering problem", *Operations Research* 47(5), 730–743) scored on the
+reduced costs of the current multipliers, alternately less :math:`c_j \bar x_j`,
+cleaned of redundant columns and improved by swaps
+(:mod:`lifecircle.core.plan.cover_search`). After the volume phase, columns that cannot
+be in a cover cheaper than the best one are fixed to 0 by their reduced cost
+(:math:`L(u) + \max(0, c_j - u \cdot a_j)` is a lower bound on every cover holding
+:math:`j`), and when what is left (the *core*) is small enough HiGHS solves it within
+the remaining time: its answer, and its bound, hold for the whole instance. When it is
+not, the remaining time improves the cover by re-solving windows of nearby sites
+exactly (:mod:`lifecircle.core.plan.windows`). Before all this the instance is
 reduced (:func:`lifecircle.core.plan.reduce.reduce_cover`).
 
 The bound reported is the best :math:`L(u)` (or the core's proof), rounded up when every
@@ -43,6 +51,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from lifecircle.core.plan.cover_search import drop_redundant_columns, scored_greedy, swap_search
+from lifecircle.core.plan.max_cover import lagrangian_max_cover
 from lifecircle.core.plan.reduce import reduce_cover
 from lifecircle.core.plan.solvers import (
     TOL,
@@ -51,16 +60,23 @@ from lifecircle.core.plan.solvers import (
     Solution,
     greedy_solver,
 )
+from lifecircle.core.plan.windows import improve_by_windows
 from lifecircle.errors import ValidationError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 MAX_CORE_NNZ = 400_000
-"""Largest core (non-zeros) HiGHS is given; beyond it, each row's cheapest columns only."""
+"""Largest core (non-zeros) HiGHS is given; beyond it, the volume steps go on instead."""
 
-CORE_PER_ROW = 5
-"""Columns of least reduced cost kept per row in a core too large to be exact (CFT)."""
+RED_STEPS = 20
+"""Volume steps without a better ``L(u)`` after which the step factor shrinks by a third."""
+
+TARGET_ABOVE_UB = 0.05
+"""The step aims at ``L = UB (1 + this)``: the best cover's cost, a little above it."""
+
+HEURISTIC_SHARE = 0.25
+"""Most share of the stepping time spent on guided covers (one costs 20-50 steps)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,6 +219,8 @@ def lagrangian_set_cover(
     core_exact = False
     if not search.closed():
         core_exact = search.core(deadline)
+        if not search.closed() and not core_exact:  # no exact core fits: better covers
+            search.windows(deadline)
     chosen = np.flatnonzero(search.best_cover)
     total = red.forced_cost + float(red.cost[chosen].sum())
     bound = min(red.forced_cost + search.bound(), total)
@@ -210,7 +228,7 @@ def lagrangian_set_cover(
 
 
 class _Subgradient:
-    """The multipliers, the best bound and cover so far, and the CFT step control."""
+    """The multipliers, the best bound and cover so far, and the volume step control."""
 
     def __init__(self, arrays: _Arrays, *, whole: bool, rel_gap: float) -> None:
         self.x = arrays
@@ -229,6 +247,10 @@ class _Subgradient:
         self.ub = float(c[self.best_cover].sum())
         self.iterations = 0
         self._gamma_best = c.copy()
+        self.x_bar = np.zeros(c.size)  # the volume algorithm's primal average
+        self._lam, self._alpha_max = 0.1, 0.1  # its step factor and largest weight
+        self._stepping_s = self._heuristic_s = 0.0  # time in run(), and in covers there
+        self._turn = 0
 
     def bound(self) -> float:
         """The best L(u), rounded up to a whole number when every cost is one."""
@@ -247,41 +269,84 @@ class _Subgradient:
             self.ub, self.best_cover = value, chosen
 
     def run(self, until: float, max_iterations: int) -> None:
-        """Subgradient steps until the gap closes, the step vanishes or time runs out."""
-        a, at, c = self.x.a, self.x.at, self.x.cost
-        lam, period, history = 0.1, 20, []
-        u = self.u
+        """Volume steps until the gap closes, the step vanishes or time runs out.
+
+        The volume algorithm (Barahona and Anbil 2000) steps along ``1 - A x̄``, the
+        subgradient at a running average ``x̄`` of the relaxation's answers ``x(u)``,
+        instead of at the last ``x(u)`` alone: the steps zigzag far less than plain
+        subgradient ones, and ``x̄`` tends to a near-optimal LP solution, whose large
+        entries guide the covers. The centre ``ū`` moves only when ``L`` improves; the
+        step factor shrinks after :data:`RED_STEPS` steps without improvement and grows
+        after an improvement in a direction that still agrees with ``1 - A x(u)``.
+        """
+        a, c = self.x.a, self.x.cost
+        u_bar = self.u
+        if self.iterations == 0:
+            value, x_t, gamma = self._relax(u_bar)
+            self._improve(value, u_bar, gamma)
+            self.x_bar = x_t
+        x_bar = self.x_bar
+        lam, alpha_max, red, checkpoint = self._lam, self._alpha_max, 0, self.best_l
+        begun = time.perf_counter() - self._stepping_s
         while self.iterations < max_iterations and not self.closed():
             if time.perf_counter() > until:
                 break
             self.iterations += 1
-            gamma = c - at @ u
-            negative = gamma < 0.0
-            value = float(u.sum() + gamma[negative].sum())
-            if value > self.best_l:
-                self.best_l, self.best_u, self._gamma_best = value, u.copy(), gamma
-            history.append(value)
-            if self.iterations % 10 == 0 or self.iterations == 1:
-                self._try(gamma)
-            s = 1.0 - a @ negative.astype(np.float64)
-            s[(u <= 0.0) & (s < 0.0)] = 0.0
-            norm = float(s @ s)
-            if norm == 0.0:  # x(u) covers every row exactly where u > 0: L(u) is optimal
-                self._try(gamma)
+            v = 1.0 - a @ x_bar
+            v[(u_bar <= 0.0) & (v < 0.0)] = 0.0
+            norm = _dot(v, v)
+            if norm == 0.0 or lam < 1e-6:
                 break
-            u = np.maximum(u + lam * max(self.ub - value, 1e-9 * self.ub) / norm * s, 0.0)
-            if len(history) == period:
-                hi, lo = max(history), min(history)
-                spread = (hi - lo) / max(abs(hi), 1e-12)
-                if spread > 0.01:
-                    lam /= 2.0
-                elif spread < 0.001:
-                    lam *= 1.5
-                history = []
-                if lam < 1e-5:
-                    break
-        self.u = u
+            target = max(self.ub * (1.0 + TARGET_ABOVE_UB) - self.best_l, 1e-9 * self.ub)
+            u = np.maximum(u_bar + lam * target / norm * v, 0.0)
+            value, x_t, gamma = self._relax(u)
+            v_t = 1.0 - a @ x_t
+            dv = v_t - v
+            den = _dot(dv, dv)
+            alpha = alpha_max if den == 0.0 else -_dot(v, dv) / den
+            alpha = min(alpha_max, max(alpha_max / 10.0, alpha))
+            x_bar = alpha * x_t + (1.0 - alpha) * x_bar
+            if self._improve(value, u, gamma):
+                u_bar, red = u, 0
+                if _dot(v, v_t) >= 0.0:
+                    lam = min(2.0 * lam if lam < 0.01 else 1.1 * lam, 2.0)
+            else:
+                red += 1
+                if red >= RED_STEPS:
+                    lam, red = lam * 0.66, 0
+            if self.iterations % 100 == 0:  # L stalls: trust the newest x(u) less
+                if self.best_l - checkpoint < 0.01 * abs(checkpoint) and alpha_max > 1e-5:
+                    alpha_max /= 2.0
+                checkpoint = self.best_l
+            now = time.perf_counter()
+            if self.iterations % 10 == 0 and self._heuristic_s < HEURISTIC_SHARE * (now - begun):
+                # alternately on the reduced costs, and on them less the LP-like x̄
+                self._turn += 1
+                self._try(self._gamma_best - (c * x_bar if self._turn % 2 else 0.0))
+                self._heuristic_s += time.perf_counter() - now
+        self.u, self.x_bar, self._lam, self._alpha_max = u_bar, x_bar, lam, alpha_max
+        self._stepping_s = time.perf_counter() - begun
+        self._try(self._gamma_best - c * x_bar)
         self._try(self._gamma_best)
+
+    def _relax(
+        self, u: NDArray[np.float64]
+    ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+        """``L(u)``, the relaxation's answer ``x(u)`` (columns of negative γ) and ``γ``."""
+        gamma = self.x.cost - self.x.at @ u
+        negative = gamma < 0.0
+        return float(u.sum() + gamma[negative].sum()), negative.astype(np.float64), gamma
+
+    def _improve(self, value: float, u: NDArray[np.float64], gamma: NDArray[np.float64]) -> bool:
+        if value <= self.best_l:
+            return False
+        self.best_l, self.best_u, self._gamma_best = value, u, gamma
+        return True
+
+    def windows(self, deadline: float) -> None:
+        """Improve the best cover by re-solving windows of nearby sites until ``deadline``."""
+        chosen = improve_by_windows(self.x.a, self.x.at, self.x.cost, self.best_cover, deadline)
+        self.ub, self.best_cover = float(self.x.cost[chosen].sum()), chosen
 
     def core(self, deadline: float) -> bool:
         """HiGHS on the columns that could still improve the cover; True when exact.
@@ -289,9 +354,10 @@ class _Subgradient:
         A column ``j`` with ``L(u) + max(0, γ_j) > UB - step`` (``step`` 1 for whole
         costs, else a relative hair) cannot be in a cover cheaper than the best one, so
         fixing it to 0 keeps every improving cover: HiGHS's answer on the rest, and its
-        bound, then hold for the whole instance. A rest too large for HiGHS is cut to
-        each row's :data:`CORE_PER_ROW` columns of least reduced cost (CFT's core), which
-        still gives covers but no bound.
+        bound, then hold for the whole instance. A rest of more than
+        :data:`MAX_CORE_NNZ` pairs is left alone (False): on a 17,000-row city part HiGHS
+        found no cover better than three times the greedy's in 60 s even on CFT's core
+        of each row's cheapest columns, where further volume steps still help.
         """
         left = deadline - time.perf_counter()
         if left <= 0.5:
@@ -304,10 +370,8 @@ class _Subgradient:
         if not rows_ok.all():  # some row has no improving column: the best cover is optimal
             self.best_l = max(self.best_l, self.ub)
             return True
-        exact = True
         if int(np.diff(self.x.cptr)[keep].sum()) > MAX_CORE_NNZ:
-            exact = False
-            keep = self._cheapest_per_row(gamma) | self.best_cover
+            return False
         cols = np.flatnonzero(keep)
         sub = sparse.csr_array(a[:, cols])
         res = milp(
@@ -325,28 +389,29 @@ class _Subgradient:
             if value < self.ub - 1e-9:
                 self.ub, self.best_cover = value, chosen
         dual = getattr(res, "mip_dual_bound", None)
-        if exact and dual is not None and math.isfinite(dual):
+        if dual is not None and math.isfinite(dual):
             # every cover cheaper than UB lies in the core, so min(UB, core bound) bounds all
             self.best_l = max(self.best_l, min(self.ub, float(dual)))
-        return exact and res.status == 0
+        return bool(res.status == 0)
 
-    def _cheapest_per_row(self, gamma: NDArray[np.float64]) -> NDArray[np.bool_]:
-        """Each row's :data:`CORE_PER_ROW` columns of least reduced cost."""
-        rptr, rind = self.x.rptr, self.x.rind
-        keep = gamma < 0.0
-        row_of = np.repeat(np.arange(rptr.size - 1), np.diff(rptr))
-        order = np.lexsort((gamma[rind], row_of))
-        rank = np.arange(rind.size) - rptr[row_of[order]]
-        keep[rind[order[rank < CORE_PER_ROW]]] = True
-        return keep
+
+def _dot(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """``a · b`` without BLAS.
+
+    On a loaded machine BLAS's threads wait on each other, and a dot of 17,000 entries
+    then cost as much as a sparse product of a million.
+    """
+    return float(np.multiply(a, b).sum())
 
 
 @dataclass(frozen=True)
 class LagrangianSolver:
     """A :class:`~lifecircle.core.plan.solvers.Solver` for covers too large for the MILP.
 
-    Full set covers go to :func:`lagrangian_set_cover`; a partial cover (a ``target``)
-    and maximal covering go to the greedy heuristics, with their bounds.
+    Full set covers go to :func:`lagrangian_set_cover`, maximal covering without a
+    capacity to :func:`~lifecircle.core.plan.max_cover.lagrangian_max_cover`; a partial
+    cover (a ``target``) and capacitated maximal covering go to the greedy heuristics,
+    with their bounds.
 
     Attributes
     ----------
@@ -373,5 +438,14 @@ class LagrangianSolver:
         return Solution(found.sites, found.bound, found.gap <= TOL, "lagrangian")
 
     def max_cover(self, instance: MaxCoverInstance) -> Solution:
-        """Maximal covering by the greedy (its bound from the top-k gains)."""
-        return greedy_solver().max_cover(instance)
+        """Galvão and ReVelle's Lagrangian maximal covering; the greedy under a capacity."""
+        if instance.capacity is not None or instance.k == 0 or instance.reach.shape[0] == 0:
+            return greedy_solver().max_cover(instance)
+        found = lagrangian_max_cover(
+            instance.reach,
+            instance.weight,
+            instance.k,
+            rel_gap=self.rel_gap,
+            time_limit_s=self.time_limit_s,
+        )
+        return Solution(found.sites, found.bound, found.gap <= TOL, "lagrangian")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -139,23 +141,25 @@ class Outcome:
     unreachable: NDArray[np.bool_]
 
 
-def _solver(n_pairs: int, params: PlanParams) -> Solver:
-    """HiGHS with the plan's time limit, or the greedy for instances too large for it.
+def _solver(n_pairs: int, params: PlanParams, started: float) -> Solver:
+    """HiGHS with the plan's time limit, or the Lagrangian method for instances too large.
 
     A cover is split into its independent parts first (:class:`SplitSolver`), so a
-    city-wide cover of local gaps is many small exact solves.
+    city-wide cover of local gaps is many small exact solves; a part, or a maximal
+    covering, too large for HiGHS goes to the Lagrangian method (with its bound).
 
     The size is the pairs within reach, the cells the sparse instance stores: a dense
     count (homes x candidates) would send 8,000 homes and 1,400 candidates (650,000
     pairs, 3 s in HiGHS) to the greedy, whose cover took 12 sites where 10 suffice.
     HiGHS stopped by the time limit keeps the better of its answer and the greedy's.
+    The split's clock starts at ``started``, before the model is built.
     """
     if params.mode == "cover":  # exact part by part where the gaps lie apart
-        return SplitSolver(time_limit_s=params.time_limit_s)
+        return SplitSolver(time_limit_s=params.time_limit_s, started=started)
     chosen = default_solver(n_pairs)
     if isinstance(chosen, MilpSolver):
         return milp_solver(time_limit_s=params.time_limit_s)
-    return chosen
+    return SplitSolver(time_limit_s=params.time_limit_s, started=started)  # Lagrangian
 
 
 def _in_order(
@@ -172,16 +176,26 @@ def _in_order(
     """
     new = result.served > 0
     keep = np.isin(cols, result.sites) & new[rows]
-    r, c = rows[keep], cols[keep]
+    by_site = np.argsort(cols[keep], kind="stable")
+    r, c = rows[keep][by_site], cols[keep][by_site]
+    sites = np.unique(result.sites)
+    lo, hi = np.searchsorted(c, sites, side="left"), np.searchsorted(c, sites, side="right")
+    reach = {int(j): np.unique(r[a:b]) for j, a, b in zip(sites, lo, hi, strict=True)}
     taken = np.zeros(weight.size, dtype=bool)
-    left = sorted(result.sites.tolist())
+    # a lazy greedy (Minoux): a gain only falls as sites open, so a popped site whose
+    # gain is still its key is the best; one pass per site instead of one per pair
+    heap = [(-float(weight[points].sum()), j) for j, points in reach.items()]
+    heapq.heapify(heap)  # ties: the lower candidate index
     order: list[int] = []
     flows = []
-    while left:
-        live = ~taken[r]
-        gain = np.bincount(c[live], weights=weight[r[live]], minlength=max(left) + 1)[left]
-        best = left.pop(int(np.argmax(gain)))  # ties: the lower candidate index
-        points = np.unique(r[live & (c == best)])
+    while heap:
+        key, best = heapq.heappop(heap)
+        points = reach[best]
+        points = points[~taken[points]]
+        gain = float(weight[points].sum())
+        if heap and -gain > key:  # stale: back in the heap with its true gain
+            heapq.heappush(heap, (-gain, best))
+            continue
         taken[points] = True
         order.append(best)
         flows.append((points, weight[points]))
@@ -230,7 +244,7 @@ def plan_category(
     rows, ci, metres = need[hi[use]], new[ci[use]], metres[use]
     step(f"{code}: choosing the sites")
     n, m = weight.size, kept.size
-    solver = _solver(int(rows.size), params)
+    solver = _solver(int(rows.size), params, time.perf_counter())  # the model's time counts
     if params.mode == "cover":
         w = weight
         if params.share >= 1.0:  # every resident a candidate reaches; the rest reported

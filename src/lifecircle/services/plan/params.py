@@ -71,8 +71,10 @@ class PlanParams:
         Homes, places and file candidates farther than this from every street are left
         out (and reported).
     time_limit_s
-        Wall-clock limit of each MILP, seconds; on reaching it the better of HiGHS's
-        incumbent and the greedy answer is kept, with its gap.
+        Wall-clock limit of each category's solve, seconds, from the model's building
+        on (for a city-wide cover: the reductions, the split and every part). A MILP
+        that reaches it keeps the better of HiGHS's incumbent and the greedy answer; the
+        Lagrangian method its best answer; both with the gap they prove.
     joint
         Plan the categories together (一点多用): units hosting allowed combinations;
         categories default to ``basic``, and only those with a gap take part.
