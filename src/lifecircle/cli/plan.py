@@ -79,7 +79,10 @@ def plan_cmd(
         float, typer.Option(help="Leave out points farther than this from every street.")
     ] = MAX_SNAP_M,
     time_limit_s: Annotated[
-        float, typer.Option(help="Time limit of each exact solve, seconds.")
+        float,
+        typer.Option(
+            help="Time limit of each category's solve (model, reductions, every part), seconds."
+        ),
     ] = 60.0,
     joint: Annotated[
         bool,

@@ -232,7 +232,10 @@ class PlanOptions(_Options):
         default=MAX_SNAP_M, gt=0, le=100_000, description="Leave out points farther from streets."
     )
     time_limit_s: float = Field(
-        default=60.0, gt=0, le=3600, description="Time limit of each exact solve, seconds."
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Time limit of each category's solve (model, reductions, every part), s.",
     )
 
     @model_validator(mode="after")
