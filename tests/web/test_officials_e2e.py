@@ -44,7 +44,12 @@ CLAIMED_FROM = {"desktop": 0, "tablet": 5, "phone": 10}  # each size approves it
 
 
 def _axe(page: Page, name: str) -> None:
-    """axe-core clean, and the page no wider than the window (a phone never scrolls sideways)."""
+    """axe-core clean, and the page no wider than the window (a phone never scrolls sideways).
+
+    The console's colours (darkened to WCAG AA) hang on ``lc-console`` on ``<html>``: a
+    contrast failure would otherwise be the first sign of it missing.
+    """
+    assert page.evaluate("document.documentElement.classList.contains('lc-console')"), name
     _axe_only(page, name)
     wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert wide[0] <= wide[1], f"{name}: the page is {wide[0]} px wide in a {wide[1]} px window"
