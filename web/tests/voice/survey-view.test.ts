@@ -3,7 +3,7 @@
 // The page talks to a recording fetch that answers as the API does.
 import { flushPromises, mount } from "@vue/test-utils";
 import { createPinia, setActivePinia } from "pinia";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createMemoryHistory, createRouter } from "vue-router";
 
 import type { Survey } from "@/api/residents-voice-types";
@@ -65,9 +65,15 @@ async function page() {
   return view;
 }
 
+// Vant's safe-area placeholders measure themselves 100, 200 and 300 ms after they mount
+// (plain setTimeout, not cleared on unmount): let those run before the test environment
+// (jsdom's window) is torn down, or they throw "window is not defined" into the run.
+const VANT_SETTLE_MS = 400;
+
 describe("SurveyView", () => {
   beforeEach(() => setLang("zh-CN"));
   afterEach(() => vi.unstubAllGlobals());
+  afterAll(() => new Promise<void>((resolve) => setTimeout(resolve, VANT_SETTLE_MS)));
 
   it("names a required question left empty, then sends the scale as a number", async () => {
     serve(201);
