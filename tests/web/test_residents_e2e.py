@@ -160,13 +160,28 @@ def _coupon_for_the_merchants_shop(demo: Demo, title: str) -> tuple[str, int]:
     return str(shops[0]["uid"]), int(made.json()["id"])
 
 
+QUIET_MS = 400
+"""How long no animation or transition may run before axe measures (Element Plus's fades
+take 300 ms; a transition not started yet at one look is seen at the next)."""
+
+QUIET_FOR_MS = """(ms) => {
+  const busy = document.getAnimations().some((a) => a.playState === 'running');
+  const now = performance.now();
+  if (busy || window.__lcQuietSince === undefined) {
+    window.__lcQuietSince = busy ? undefined : now;
+    return false;
+  }
+  return now - window.__lcQuietSince >= ms;
+}"""
+
+
 def _axe(page: Page, name: str) -> None:
     """axe-core on the page once it is still: no serious or critical violation.
 
     Element Plus fades elements in: axe would measure the contrast of a half-transparent
-    tag, so it waits until no CSS animation or transition is running.
+    tag, so it waits until no CSS animation or transition has run for :data:`QUIET_MS`.
     """
-    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
+    page.wait_for_function(QUIET_FOR_MS, arg=QUIET_MS, polling=100)
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result: dict[str, Any] = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"
