@@ -29,7 +29,13 @@ from lifecircle.services.plan.category import (
     planned_columns,
 )
 from lifecircle.services.plan.joint import joint_plan
-from lifecircle.services.plan.params import TOL, PlanParams, solver_name
+from lifecircle.services.plan.params import (
+    TOL,
+    PlanParams,
+    rounded_pop,
+    rounded_share,
+    solver_name,
+)
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_plan, save_plan
@@ -42,14 +48,6 @@ if TYPE_CHECKING:
 
 
 # --- the document --------------------------------------------------------------------------
-
-
-def _pop(value: float) -> float:
-    return round(float(value), 2)
-
-
-def _share(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole > 0 else None
 
 
 def _note(
@@ -145,7 +143,7 @@ def plan(
                     "lat": round(float(cands.lat[idx]), 7),
                     "category": code,
                     "rank": rank + 1,
-                    "newly_covered_population": _pop(residents.sum()),
+                    "newly_covered_population": rounded_pop(residents.sum()),
                     "communities": [codes[z] for z in served_zones],
                     "rent": rent if math.isfinite(rent) else None,
                 }
@@ -156,15 +154,15 @@ def plan(
                 "category": code,
                 "name_zh": data.taxonomy.by_code[code].name_zh,
                 "sites": int(out.sites.size),
-                "before_population": _pop(weight[covered0[:, j]].sum()),
-                "covered_population": _pop(after[:, j].sum()),
-                "total_population": _pop(total),
+                "before_population": rounded_pop(weight[covered0[:, j]].sum()),
+                "covered_population": rounded_pop(after[:, j].sum()),
+                "total_population": rounded_pop(total),
                 "optimal": r.optimal,
                 "gap": 0.0 if r.optimal else (None if r.gap is None else round(r.gap, 6)),
                 "solver": solver_name(r.method),
                 "candidates": out.n_candidates,
                 "candidates_kept": out.n_kept,
-                "unreachable_population": _pop(weight[out.unreachable].sum()),
+                "unreachable_population": rounded_pop(weight[out.unreachable].sum()),
                 "unreachable_points": int(out.unreachable.sum()),
                 "note": _note(out, weight, h_snap.ok, params),
                 "objective": round(r.objective, 4),
@@ -177,7 +175,7 @@ def plan(
         inside = zone == z
         pop = float(pop_by_zone[z])
         before = {
-            c: _share(float(weight[inside & covered0[:, j]].sum()), pop)
+            c: rounded_share(float(weight[inside & covered0[:, j]].sum()), pop)
             for j, c in enumerate(params.categories)
         }
         communities.append(
@@ -186,11 +184,11 @@ def plan(
                 "name": names[z],
                 "street": data.units.streets[z],
                 "district": data.units.districts[z],
-                "population": _pop(pop),
+                "population": rounded_pop(pop),
                 "gaps": [c for c, s in before.items() if s is not None and s < 1.0 - TOL],
                 "before": before,
                 "after": {
-                    c: _share(float(after[inside, j].sum()), pop)
+                    c: rounded_share(float(after[inside, j].sum()), pop)
                     for j, c in enumerate(params.categories)
                 },
                 "sites": list(dict.fromkeys(serving.get(z, []))),
@@ -214,8 +212,8 @@ def plan(
             },
         },
         "sites": sites,
-        "covered_population": _pop(after.sum()),
-        "total_population": _pop(weight.sum() * len(cols)),
+        "covered_population": rounded_pop(after.sum()),
+        "total_population": rounded_pop(weight.sum() * len(cols)),
         "optimal": optimal,
         "gap": 0.0 if optimal else (None if None in gaps else max(gaps)),
         "candidates": {

@@ -32,7 +32,13 @@ from lifecircle.services.plan.category import (
     planned_candidates,
     planned_columns,
 )
-from lifecircle.services.plan.params import TOL, PlanParams, solver_name
+from lifecircle.services.plan.params import (
+    TOL,
+    PlanParams,
+    rounded_pop,
+    rounded_share,
+    solver_name,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,14 +47,6 @@ if TYPE_CHECKING:
 
     from lifecircle.core.walk.network import WalkNetwork
     from lifecircle.services.city.data import CityData
-
-
-def _pop(value: float) -> float:
-    return round(float(value), 2)
-
-
-def _share(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole > 0 else None
 
 
 def _pattern(
@@ -211,7 +209,7 @@ def _document(
                 zs = [int(z) for z in np.argsort(-by_zone, kind="stable") if by_zone[z] > 0]
                 for z in zs:
                     serving.setdefault(z, []).append(cands.ids[idx])
-                newly[codes[k]] = _pop(weight[points].sum())
+                newly[codes[k]] = rounded_pop(weight[points].sum())
                 closes[codes[k]] = [zcodes[z] for z in zs]
                 sites.append(
                     {
@@ -253,10 +251,10 @@ def _document(
                 "per_category_sites": int(outcomes[j].sites.size),
                 "per_category_solver": solver_name(out.method),
                 "per_category_optimal": out.optimal,
-                "before_population": _pop(weight[covered0[:, j]].sum()),
-                "covered_population": _pop(after[:, j].sum()),
-                "total_population": _pop(total),
-                "unreachable_population": _pop(weight[unreachable[j]].sum()),
+                "before_population": rounded_pop(weight[covered0[:, j]].sum()),
+                "covered_population": rounded_pop(after[:, j].sum()),
+                "total_population": rounded_pop(total),
+                "unreachable_population": rounded_pop(weight[unreachable[j]].sum()),
                 "unreachable_points": int(unreachable[j].sum()),
                 "optimal": None if result is None else result.optimal,
                 "gap": None if result is None else result.gap,
@@ -272,7 +270,7 @@ def _document(
         inside = zone == z
         pop = float(pop_by_zone[z])
         before = {
-            c: _share(float(weight[inside & covered0[:, j]].sum()), pop)
+            c: rounded_share(float(weight[inside & covered0[:, j]].sum()), pop)
             for j, c in enumerate(codes)
         }
         communities.append(
@@ -281,11 +279,12 @@ def _document(
                 "name": names[z],
                 "street": data.units.streets[z],
                 "district": data.units.districts[z],
-                "population": _pop(pop),
+                "population": rounded_pop(pop),
                 "gaps": [c for c, s in before.items() if s is not None and s < 1.0 - TOL],
                 "before": before,
                 "after": {
-                    c: _share(float(after[inside, j].sum()), pop) for j, c in enumerate(codes)
+                    c: rounded_share(float(after[inside, j].sum()), pop)
+                    for j, c in enumerate(codes)
                 },
                 "sites": list(dict.fromkeys(serving.get(z, []))),
             }
@@ -314,8 +313,8 @@ def _document(
         },
         "sites": sites,
         "units": units_out,
-        "covered_population": _pop(after.sum()),
-        "total_population": _pop(total * len(codes)),
+        "covered_population": rounded_pop(after.sum()),
+        "total_population": rounded_pop(total * len(codes)),
         "optimal": optimal,
         "gap": None if gap is None else round(gap, 6),
         "candidates": {

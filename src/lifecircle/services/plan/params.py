@@ -36,6 +36,16 @@ def solver_name(method: str) -> str:
     return "+".join(sorted(names, key=lambda name: (name != "highs", name)))
 
 
+def rounded_pop(value: float) -> float:
+    """Residents as the plan documents show them (two decimals: spread population)."""
+    return round(float(value), 2)
+
+
+def rounded_share(part: float, whole: float) -> float | None:
+    """``part / whole`` to four decimals, ``None`` when there is no whole."""
+    return round(part / whole, 4) if whole > 0 else None
+
+
 TOL = 1e-9
 """Relative slack on residents (sums of floats), as in ``core.plan``."""
 
