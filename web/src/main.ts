@@ -1,5 +1,6 @@
 // The residents' web application.
 import "vant/es/toast/style";
+import "@/styles/reduced-motion.css";
 
 import { createPinia } from "pinia";
 import { createApp } from "vue";
