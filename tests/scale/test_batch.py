@@ -43,6 +43,7 @@ def _assess_with_the_cli(
     return _cli(["assess", name, "--json"], capsys)
 
 
+@pytest.mark.slow  # the demo city: 3 to 7 s
 def test_a_batch_assesses_each_city_as_the_assess_command_does(
     tmp_path: Path,
     grid_files: tuple[Path, dict[str, dict[str, Path]]],
@@ -197,3 +198,56 @@ def test_the_national_summary_reads_back(
     english, _ = write_summary(result, tmp_path / "en", mode="assess", lang="en")
     header_en = next(load_workbook(english).active.iter_rows(values_only=True))
     assert header_en[:3] == ("City", "Status", "Communities")
+
+
+def test_the_batch_command_reports_each_city_and_exits_with_the_failures(
+    tmp_path: Path,
+    grid_files: tuple[Path, dict[str, dict[str, Path]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    folder, cities = grid_files
+    manifest = grid_manifest(folder, cities, bad=True)
+    monkeypatch.setenv("LIFECIRCLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LIFECIRCLE_DATABASE_URL", raising=False)
+    summary = tmp_path / "summary"
+    args = ["batch", "assess", str(manifest), "--summary-dir", str(summary), "--json"]
+    assert main(args) == 101  # 100 + one failed city
+    report = json.loads(capsys.readouterr().out)
+    assert (report["where"], report["failed"]) == ("in-process", 1)
+    assert [c["city"] for c in report["cities"]] == ["合成甲", "synthetic-b", "broken"]
+    assert report["cities"][0]["error"] is None
+    assert report["summary"] == [
+        str(summary / "national_assess.xlsx"),
+        str(summary / "national_assess.parquet"),
+    ]
+    assert main(["batch", "plan", str(manifest)]) == 101
+    out = capsys.readouterr()
+    assert "batch plan: 2 done, 1 failed" in out.out
+    assert "broken:" in out.err
+    assert "missing column" in out.err
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "not both"),
+        (["--scheduler", "127.0.0.1:8786"], "expected tcp://HOST:PORT"),
+        (["--lang", "fr"], "unknown language"),
+    ],
+    ids=["both", "no-scheme", "language"],
+)
+def test_the_batch_command_refuses_bad_options(
+    tmp_path: Path,
+    grid_files: tuple[Path, dict[str, dict[str, Path]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    problem: str,
+):
+    folder, cities = grid_files
+    monkeypatch.setenv("LIFECIRCLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LIFECIRCLE_DATABASE_URL", raising=False)
+    args = ["batch", "assess", str(grid_manifest(folder, cities)), *options]
+    assert main(args) == 5
+    assert problem in capsys.readouterr().err

@@ -30,7 +30,7 @@ from lifecircle.services.city.imports import import_city
 from lifecircle.services.plan import PlanParams, run_plan
 from lifecircle.services.survey_results import latest_satisfaction
 from lifecircle.store import cities as city_store
-from lifecircle.store.db import make_engine, session_scope
+from lifecircle.store.db import make_engine, session_scope, writing
 from lifecircle.store.runs import save_assessment
 
 if TYPE_CHECKING:
@@ -113,7 +113,10 @@ def run_city(
     if mode not in MODES:
         raise ValidationError(f"batch mode {mode!r}: expected one of {', '.join(MODES)}")
     started = time.perf_counter()
-    engine = make_engine(settings)
+    base = make_engine(settings)
+    # several workers write to one database: on SQLite every transaction takes the write
+    # lock when it begins, as background jobs do (store.db.writing)
+    engine = writing(base)
     try:
         if not job.stored:
             _replace_city(engine, settings, job)
@@ -124,7 +127,7 @@ def run_city(
     except (LifecircleError, OSError) as exc:
         return CityOutcome(job.name, row={"city": job.name}, error=_reason(exc))
     finally:
-        engine.dispose()
+        base.dispose()
     return CityOutcome(
         job.name,
         row=summary_row(document, plan, elapsed_s=time.perf_counter() - started),
