@@ -81,6 +81,7 @@ def test_two_local_workers_give_the_in_process_figures(
     here = run_batch(jobs, runner=InProcess(), settings=settings)
     with open_runner(workers=2) as runner:
         assert runner.where.startswith("2 local worker process(es), scheduler tcp://127.0.0.1:")
+        assert (runner.dashboard or "").startswith("http://127.0.0.1:")  # bokeh: scale extra
         there = run_batch(jobs, runner=runner, settings=settings)
     assert same_figures(there) == same_figures(here)
     assert [o.name for o in there.failed] == ["broken"]
