@@ -118,7 +118,16 @@ def test_a_batch_plan_stores_assessment_and_plan_and_reports_the_bad_city(
 ):
     folder, cities = grid_files
     jobs = load_manifest(grid_manifest(folder, cities, bad=True)).cities
-    result = run_batch(jobs, runner=InProcess(), settings=settings, mode="plan")
+    sent: list[Any] = []
+
+    class Recorded(InProcess):
+        def run(self, task: Any, items: Any, *, retries: int) -> Any:
+            sent.append(task.keywords["settings"])
+            return super().run(task, items, retries=retries)
+
+    result = run_batch(jobs, runner=Recorded(), settings=settings, mode="plan")
+    assert sent[0].database_url == settings.database_url
+    assert sent[0].secret_key.get_secret_value() == ""  # the deployment's secret stays home
     assert [o.name for o in result.failed] == ["broken"]
     engine = open_engine(settings)
     try:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import shapely
+from pydantic import SecretStr
 
 from lifecircle.core.walk.access import accessibility
 from lifecircle.errors import LifecircleError, NotFoundError, ValidationError
@@ -278,7 +279,9 @@ def run_batch(
         raise ValidationError(f"batch mode {mode!r}: expected one of {', '.join(MODES)}")
     if retries < 0:
         raise ValidationError(f"retries {retries}: expected 0 or more", field="retries")
-    task = task or functools.partial(run_city, settings=settings, mode=mode)
+    # the tasks travel to the workers with their settings: not the deployment's secret
+    sent = settings.model_copy(update={"secret_key": SecretStr("")})
+    task = task or functools.partial(run_city, settings=sent, mode=mode)
     started = time.perf_counter()
     outcomes: dict[int, CityOutcome] = {}
     for finished in runner.run(task, list(jobs), retries=retries):
