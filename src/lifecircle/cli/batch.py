@@ -31,7 +31,7 @@ ManifestArg = Annotated[
     Path,
     typer.Argument(
         metavar="MANIFEST",
-        help="TOML ([[city]] tables) or CSV (one row per city) listing the cities and files.",
+        help=r"TOML (a \[\[city]] table per city) or CSV (a row per city): the cities and files.",
     ),
 ]
 SchedulerOpt = Annotated[
