@@ -14,6 +14,7 @@ from rich.table import Table
 
 from lifecircle import __version__
 from lifecircle.cli.assess import assess_cmd, compare_cmd, report_cmd, runs_cmd, whatif_cmd
+from lifecircle.cli.batch import batch_app
 from lifecircle.cli.city import city_app
 from lifecircle.cli.coupons import coupons_app
 from lifecircle.cli.indicators import stats_cmd, usage_cmd
@@ -55,6 +56,7 @@ app.command("runs")(runs_cmd)
 app.command("compare")(compare_cmd)
 app.command("whatif")(whatif_cmd)
 app.command("report")(report_cmd)
+app.add_typer(batch_app, name="batch")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(shops_app, name="shops")

@@ -67,3 +67,32 @@ def step_progress(
             started = True
 
         yield step
+
+
+@contextlib.contextmanager
+def count_progress(
+    console: Console, title: str, *, total: int, enabled: bool = True
+) -> Iterator[Callable[[str], None]]:
+    """A bar over ``total`` tasks that finish in any order: each call marks one done.
+
+    The callback takes the name of the task just finished. Nothing is shown when output
+    is not a terminal.
+    """
+    if not enabled or not console.is_terminal:
+        yield lambda _: None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(title, total=total)
+
+        def done(name: str) -> None:
+            progress.update(task, description=f"{title}: {name} done", advance=1)
+
+        yield done

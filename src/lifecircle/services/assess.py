@@ -11,6 +11,7 @@ the database and stores the run.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -60,7 +61,7 @@ from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_assessment, list_assessments, save_assessment
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from numpy.typing import NDArray
     from sqlalchemy.engine import Engine
@@ -73,6 +74,9 @@ PROFILES = MappingProxyType({"standard": WALK_SPEED_KMH, "elderly": ELDERLY_SPEE
 
 HISTOGRAM_STEP_MINUTES = 1.0
 """Bin width of the city's walking-time histogram."""
+
+AccessFn = Callable[..., AccessResult]
+"""A network search with :func:`~lifecircle.core.walk.access.accessibility`'s signature."""
 
 
 @dataclass(frozen=True)
@@ -186,8 +190,13 @@ class Walks:
     uncertain: NDArray[np.float64] | None = None
 
 
-def walks(data: CityData, params: AssessParams) -> Walks:
-    """Snap homes and places and search the network once, to the longest limit needed."""
+def walks(data: CityData, params: AssessParams, *, access: AccessFn = accessibility) -> Walks:
+    """Snap homes and places and search the network once, to the longest limit needed.
+
+    ``access`` is the search (:func:`~lifecircle.core.walk.access.accessibility`'s
+    signature and result): a tiled search of a network too large for one process
+    (``lifecircle.scale``) is passed here.
+    """
     rules = params.rules()
     longest = max(rules.minutes_for(g) for g in set(data.groups))
     speed = max(params.speed, ELDERLY_SPEED_KMH, WALK_SPEED_KMH)
@@ -201,7 +210,7 @@ def walks(data: CityData, params: AssessParams) -> Walks:
     if u_place is not None and u_cat is not None:
         # uncertain pairs are searched in the same pass, as categories n..2n-1
         pairs, codes = np.concatenate([pairs, u_place]), np.concatenate([codes, u_cat + n_cat])
-    result = accessibility(
+    result = access(
         data.net,
         origins=h_snap,
         places=p_snap.take(pairs),
@@ -405,6 +414,7 @@ def assess(
     targets: PlanTargets | None = None,
     progress: Callable[[str], None] | None = None,
     satisfaction: SatisfactionCounts | None = None,
+    access: AccessFn = accessibility,
 ) -> dict[str, Any]:
     """Assess a city: the assessment document (docs/assessment.md), not yet stored.
 
@@ -421,6 +431,8 @@ def assess(
     satisfaction
         The latest satisfaction survey's answers per community, for the satisfaction
         targets (``None``: not recorded).
+    access
+        The network search (:func:`walks`).
 
     Returns
     -------
@@ -435,7 +447,7 @@ def assess(
     cats, n_units = data.categories, len(data.units)
 
     step("walking network search")
-    w = walks(data, params)
+    w = walks(data, params, access=access)
     step("coverage and equity")
     sc = score(
         data, w.access.metres, w.places.seg, params, searched_m=w.searched_m, uncertain=w.uncertain
