@@ -48,8 +48,10 @@ def _same(a, b):
     assert a.categories == b.categories
 
 
-def test_in_process_loop_equals_one_search_and_reports_the_halo(city, caplog):
+def test_in_process_loop_equals_one_search_and_reports_the_halo(city, caplog, monkeypatch):
     net, args, full = city
+    # a logging.config call elsewhere in the session (import-linter's) may disable it
+    monkeypatch.setattr(logging.getLogger("lifecircle.scale.tiles"), "disabled", False)
     with caplog.at_level(logging.INFO, logger="lifecircle.scale.tiles"):
         _same(tiled_accessibility(net, **args, tile_nodes=700), full)
     assert "halo extra work" in caplog.text
