@@ -125,9 +125,10 @@ def test_grid_cut_along_roads_with_points_on_the_borders(tile_blocks, limit):
     net = _grid_network(n, block)
     bx, by = _border_points(n, block, tile_blocks)
     rng = np.random.default_rng(tile_blocks)
-    # origins: every border point, plus scattered ones; places: border points too
-    ox = np.concatenate([bx, X0 + rng.uniform(-30, n * block, 60)])
-    oy = np.concatenate([by, Y0 + rng.uniform(-30, n * block, 60)])
+    # origins: every border point, scattered ones and one too far to snap; places:
+    # border points too
+    ox = np.concatenate([bx, X0 + rng.uniform(-30, n * block, 60), [X0 - 5_000.0]])
+    oy = np.concatenate([by, Y0 + rng.uniform(-30, n * block, 60), [Y0]])
     pick = rng.random(bx.size) < 0.3
     px = np.concatenate([bx[pick], X0 + rng.uniform(0, n * block, 25)])
     py = np.concatenate([by[pick], Y0 + rng.uniform(0, n * block, 25)])
@@ -143,6 +144,7 @@ def test_grid_cut_along_roads_with_points_on_the_borders(tile_blocks, limit):
     )
     _equal(tiled, full)
     assert len(answers) > 1
+    assert not full.origin_ok[-1]
     assert np.isfinite(full.metres).any()
     assert np.isnan(full.metres).any() or min(np.atleast_1d(limit)) > 500
 
@@ -192,6 +194,39 @@ def test_synthetic_city_tiled_equals_untiled(city, tile_nodes, limit):
     if tile_nodes < net.n_nodes:
         assert len(answers) > 1
         assert sum(a.nodes for a in answers) > net.n_nodes  # halos overlap
+
+
+def test_without_counts_and_without_origins(city):
+    net, homes, places, category, cats = city
+    full = accessibility(
+        net,
+        origins=homes,
+        places=places,
+        place_category=category,
+        categories=cats,
+        limit_m=600.0,
+        with_counts=False,
+    )
+    g = tile_grid(net, tile_nodes=800)
+    tiles = cut_tiles(
+        net, origins=homes, places=places, place_category=category, limit_m=600.0, grid=g
+    )
+    answers = [
+        tile_accessibility(t, categories=cats, limit_m=600.0, with_counts=False) for t in tiles
+    ]
+    _equal(assemble(answers, origins=homes, categories=cats, limit_m=600.0), full)
+    assert not full.counts.any()
+    none = homes.take(np.zeros(0, dtype=np.int64))
+    assert (
+        list(
+            cut_tiles(
+                net, origins=none, places=places, place_category=category, limit_m=600.0, grid=g
+            )
+        )
+        == []
+    )
+    empty = assemble([], origins=none, categories=cats, limit_m=600.0)
+    assert empty.metres.shape == (0, len(cats))
 
 
 def test_a_halo_too_small_would_be_caught(city, monkeypatch):
