@@ -60,6 +60,15 @@ SummaryOpt = Annotated[
 RetriesOpt = Annotated[
     int, typer.Option("--retries", min=0, max=10, help="Times Dask re-runs a task that failed.")
 ]
+TilesOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--tile-nodes",
+        min=1000,
+        help="Search a city's network of more nodes than this in tiles with a halo of the "
+        "walking limit, each tile a task of its own (exact; for a province-size network).",
+    ),
+]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the workbook: zh or en.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -71,6 +80,7 @@ def batch_assess_cmd(
     workers: WorkersOpt = None,
     summary_dir: SummaryOpt = None,
     retries: RetriesOpt = 2,
+    tile_nodes: TilesOpt = None,
     lang: LangOpt = "zh",
     as_json: JsonOpt = False,
 ) -> None:
@@ -80,7 +90,7 @@ def batch_assess_cmd(
     reported with its error and the others go on; the exit status is then 100 plus the
     number of cities that failed.
     """
-    _batch("assess", manifest, scheduler, workers, summary_dir, retries, lang, as_json)
+    _batch("assess", manifest, scheduler, workers, summary_dir, retries, tile_nodes, lang, as_json)
 
 
 @batch_app.command("plan")
@@ -90,6 +100,7 @@ def batch_plan_cmd(
     workers: WorkersOpt = None,
     summary_dir: SummaryOpt = None,
     retries: RetriesOpt = 2,
+    tile_nodes: TilesOpt = None,
     lang: LangOpt = "zh",
     as_json: JsonOpt = False,
 ) -> None:
@@ -98,7 +109,7 @@ def batch_plan_cmd(
     Each basic category is planned with the plan command's defaults (fewest new places
     along the streets, 15 minutes); the assessment and the plan are both stored.
     """
-    _batch("plan", manifest, scheduler, workers, summary_dir, retries, lang, as_json)
+    _batch("plan", manifest, scheduler, workers, summary_dir, retries, tile_nodes, lang, as_json)
 
 
 def _batch(
@@ -108,6 +119,7 @@ def _batch(
     workers: int | None,
     summary_dir: Path | None,
     retries: int,
+    tile_nodes: int | None,
     lang: str,
     as_json: bool,
 ) -> None:
@@ -138,6 +150,7 @@ def _batch(
                 settings=settings,
                 mode=mode,
                 retries=retries,
+                tile_nodes=tile_nodes,
                 on_done=lambda o: done(o.name),
             )
     written = (

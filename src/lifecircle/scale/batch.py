@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from lifecircle.core.walk.access import accessibility
 from lifecircle.errors import LifecircleError, NotFoundError, ValidationError
 from lifecircle.io.export.national import write_national_geoparquet, write_national_xlsx
+from lifecircle.scale.tiles import CitySearch
 from lifecircle.services.assess import AssessParams, assess
 from lifecircle.services.city.cities import create_city
 from lifecircle.services.city.data import load_compute_store
@@ -90,6 +91,7 @@ def run_city(
     settings: Settings,
     mode: str = "assess",
     access: AccessFn = accessibility,
+    tile_nodes: int | None = None,
 ) -> CityOutcome:
     """One city's task: (re)import it, assess it (and plan it), store the runs.
 
@@ -103,6 +105,10 @@ def run_city(
         ``"assess"``, or ``"plan"`` to also plan the gaps of each basic category.
     access
         The network search the assessment uses (a tiled one for a very large network).
+    tile_nodes
+        Search a network of more nodes than this in tiles with a halo
+        (:class:`~lifecircle.scale.tiles.CitySearch`: exact; on a cluster the tiles are
+        tasks of their own); ``None``: never.
 
     Returns
     -------
@@ -113,6 +119,8 @@ def run_city(
     """
     if mode not in MODES:
         raise ValidationError(f"batch mode {mode!r}: expected one of {', '.join(MODES)}")
+    if tile_nodes is not None:
+        access = CitySearch(tile_nodes)
     started = time.perf_counter()
     base = make_engine(settings)
     # several workers write to one database: on SQLite every transaction takes the write
@@ -251,6 +259,7 @@ def run_batch(
     settings: Settings,
     mode: str = "assess",
     retries: int = 2,
+    tile_nodes: int | None = None,
     task: Callable[[CityJob], CityOutcome] | None = None,
     on_done: Callable[[CityOutcome], None] | None = None,
 ) -> BatchResult:
@@ -269,6 +278,8 @@ def run_batch(
         ``"assess"`` or ``"plan"``.
     retries
         Times Dask runs a task again after it raised.
+    tile_nodes
+        Networks of more nodes are searched in tiles (:func:`run_city`).
     task
         The per-city function (default :func:`run_city` with ``settings`` and ``mode``).
     on_done
@@ -281,7 +292,7 @@ def run_batch(
         raise ValidationError(f"retries {retries}: expected 0 or more", field="retries")
     # the tasks travel to the workers with their settings: not the deployment's secret
     sent = settings.model_copy(update={"secret_key": SecretStr("")})
-    task = task or functools.partial(run_city, settings=sent, mode=mode)
+    task = task or functools.partial(run_city, settings=sent, mode=mode, tile_nodes=tile_nodes)
     started = time.perf_counter()
     outcomes: dict[int, CityOutcome] = {}
     for finished in runner.run(task, list(jobs), retries=retries):

@@ -12,12 +12,15 @@ caller nor a worker ever holds more than a few tiles besides the network itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lifecircle.core.walk.access import accessibility
 from lifecircle.core.walk.tiles import (
     Tile,
     TileAnswer,
@@ -120,7 +123,7 @@ def _on_cluster(
                 break
             [data] = client.scatter([tile], hash=False)
             # options as one argument: submit() has keywords of its own (``workers``)
-            pending.append(client.submit(_task, data, options, pure=False))
+            pending.append(client.submit(_task, data, options, key=f"tile-{uuid.uuid4().hex}"))
         if not pending:
             break
         done, _ = wait(list(pending), return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
@@ -239,3 +242,46 @@ def tiled_accessibility(
         workers=workers,
         with_counts=with_counts,
     ).result
+
+
+@dataclass(frozen=True)
+class CitySearch:
+    """A batch city's network search: the plain one up to ``tile_nodes`` nodes, tiles beyond.
+
+    Passed as ``access=`` to the assessment of a batch task. Inside a Dask worker the tiles
+    become tasks of the same cluster (the city's task leaves the worker's thread pool while
+    it waits for them: ``distributed.worker_client``); elsewhere they run in a loop. Either
+    way the answers equal the plain search's, bit for bit.
+    """
+
+    tile_nodes: int
+
+    def __post_init__(self) -> None:
+        if self.tile_nodes < 1:
+            raise ValidationError(
+                f"tile nodes {self.tile_nodes}: expected 1 or more", field="tile_nodes"
+            )
+
+    def __call__(self, net: WalkNetwork, **search: Any) -> AccessResult:
+        """:func:`~lifecircle.core.walk.access.accessibility`'s call, tiled if too large."""
+        if net.n_nodes <= self.tile_nodes:
+            return accessibility(net, **search)
+        with _cluster_of_this_task() as client:
+            return tiled_accessibility(net, tile_nodes=self.tile_nodes, client=client, **search)
+
+
+@contextlib.contextmanager
+def _cluster_of_this_task() -> Iterator[Any]:
+    """A client of the cluster running this code as a task, or None outside any worker."""
+    try:
+        import distributed  # noqa: PLC0415 - the scale extra
+    except ImportError:
+        yield None
+        return
+    try:
+        distributed.get_worker()
+    except ValueError:  # not inside a worker's task
+        yield None
+        return
+    with distributed.worker_client() as client:
+        yield client
