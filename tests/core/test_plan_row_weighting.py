@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from lifecircle.core.plan import lagrangian
+from lifecircle.core.plan import LSCP, lagrangian
 from lifecircle.core.plan.cover_search import scored_greedy
 from lifecircle.core.plan.lagrangian import lagrangian_set_cover
 from lifecircle.core.plan.row_weighting import row_weighting_search
+from lifecircle.core.plan.split import SplitSolver
 from tests.core.test_plan_lagrangian import city_instance
 from tests.core.test_plan_reduce import covers, optimum, random_instance
 
@@ -31,7 +33,7 @@ def index_arrays(reach: sparse.csr_array) -> tuple[np.ndarray, ...]:
     )
 
 
-def search(reach: sparse.csr_array, start: np.ndarray, **kwargs: int) -> tuple[np.ndarray, int]:
+def search(reach: sparse.csr_array, start: np.ndarray, **kwargs: int) -> Any:
     return row_weighting_search(*index_arrays(reach), start, **kwargs)
 
 
@@ -113,3 +115,44 @@ def test_the_lagrangian_method_with_the_search_stays_within_its_gap(
     assert covers(reach, found.sites)
     assert found.bound <= best + 1e-9
     assert found.cost - best <= found.gap * found.cost + 1e-9
+
+
+def town(seed: int) -> np.ndarray:
+    """Walking metres from 400 homes to 300 sites over 4 km, ``inf`` beyond 500 m."""
+    rng = np.random.default_rng(seed)
+    homes = rng.uniform(0, 4_000, size=(400, 2))
+    sites = rng.uniform(0, 4_000, size=(300, 2))
+    metres = np.linalg.norm(homes[:, None, :] - sites[None, :, :], axis=2)
+    metres = metres[(metres <= 500.0).any(axis=1)]
+    return np.where(metres <= 500.0, metres, np.inf)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])  # towns whose bound the volume steps leave open
+def test_the_count_of_sites_in_the_models_stays_within_its_gap(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every part to the Lagrangian method (max_cells=0) and no HiGHS core, sites of equal
+    # cost: the local search runs, its cover reaches the model, the bound stays below
+    monkeypatch.setattr(lagrangian, "MAX_CORE_NNZ", 0)
+    calls: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        found = row_weighting_search(*args, **kwargs)
+        calls.append(found[1])
+        return found
+
+    monkeypatch.setattr(lagrangian, "row_weighting_search", counted)
+    metres = town(seed)
+    result = LSCP.from_cost_matrix(metres, limit_m=500.0).solve(
+        SplitSolver(max_cells=0, time_limit_s=3.0)
+    )
+    reach = sparse.csr_array(np.isfinite(metres).astype(float))
+    best = optimum(reach, np.ones(reach.shape[1]))
+    assert calls  # the search ran
+    assert "lagrangian" in result.method
+    assert covers(reach, result.sites)
+    assert result.bound is not None
+    assert result.gap is not None
+    assert result.bound <= best + 1e-9
+    assert result.objective - best <= result.gap * result.objective + 1e-9
