@@ -31,9 +31,13 @@ be in a cover cheaper than the best one are fixed to 0 by their reduced cost
 (:math:`L(u) + \max(0, c_j - u \cdot a_j)` is a lower bound on every cover holding
 :math:`j`), and when what is left (the *core*) is small enough HiGHS solves it within
 the remaining time: its answer, and its bound, hold for the whole instance. When it is
-not, the remaining time improves the cover by re-solving windows of nearby sites
-exactly (:mod:`lifecircle.core.plan.windows`). Before all this the instance is
-reduced (:func:`lifecircle.core.plan.reduce.reduce_cover`).
+not, the remaining time improves the cover: when every column costs the same (the count
+of sites) by the row-weighting local search of Gao, Weise and Li (2015,
+:mod:`lifecircle.core.plan.row_weighting`) on a core of the columns of small reduced
+cost, before HiGHS's turn (it may reach the bound and so prove its cover optimal);
+otherwise by re-solving windows of nearby sites exactly
+(:mod:`lifecircle.core.plan.windows`). Before all this the instance is reduced
+(:func:`lifecircle.core.plan.reduce.reduce_cover`).
 
 The bound reported is the best :math:`L(u)` (or the core's proof), rounded up when every
 cost is a whole number; it never exceeds the optimum.
@@ -46,6 +50,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numba as nb
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -53,6 +58,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from lifecircle.core.plan.cover_search import drop_redundant_columns, scored_greedy, swap_search
 from lifecircle.core.plan.max_cover import lagrangian_max_cover
 from lifecircle.core.plan.reduce import reduce_cover
+from lifecircle.core.plan.row_weighting import row_weighting_search
 from lifecircle.core.plan.solvers import (
     TOL,
     MaxCoverInstance,
@@ -74,6 +80,12 @@ RED_STEPS = 20
 
 TARGET_ABOVE_UB = 0.05
 """The step aims at ``L = UB (1 + this)``: the best cover's cost, a little above it."""
+
+SEARCH_REDUCED_COST = 0.1
+"""Columns of reduced cost below this share of their cost join the local search's core."""
+
+SEARCH_PER_ROW = 5
+"""Columns of least reduced cost each row brings to the local search's core."""
 
 HEURISTIC_SHARE = 0.25
 """Most share of the stepping time spent on guided covers (one costs 20-50 steps)."""
@@ -178,8 +190,8 @@ def lagrangian_set_cover(
         Wall-clock limit, seconds (the reductions and the core's HiGHS run included;
         the answer may come a little later, after the step that was running).
     core_share
-        Share of the time kept for HiGHS on the core, when the subgradient has not
-        closed the gap by itself.
+        Share of the time kept for HiGHS on the core and the local search, when the
+        subgradient has not closed the gap by itself.
     max_iterations
         Most subgradient iterations.
 
@@ -217,10 +229,17 @@ def lagrangian_set_cover(
     deadline = started + time_limit_s
     search.run(deadline - core_share * time_limit_s, max_iterations)
     core_exact = False
-    if not search.closed():
+    if search.equal_costs and not search.closed():
+        # the local search first (it may reach the bound and prove the cover optimal),
+        # then HiGHS on the core, which is smaller below a better cover, when one fits
+        now = time.perf_counter()
+        search.improve(now + (deadline - now) / 2 if search.core_fits() else deadline)
+        if not search.closed():
+            core_exact = search.core(deadline)
+    elif not search.closed():
         core_exact = search.core(deadline)
         if not search.closed() and not core_exact:  # no exact core fits: better covers
-            search.windows(deadline)
+            search.improve(deadline)
     chosen = np.flatnonzero(search.best_cover)
     total = red.forced_cost + float(red.cost[chosen].sum())
     bound = min(red.forced_cost + search.bound(), total)
@@ -343,10 +362,61 @@ class _Subgradient:
         self.best_l, self.best_u, self._gamma_best = value, u, gamma
         return True
 
-    def windows(self, deadline: float) -> None:
-        """Improve the best cover by re-solving windows of nearby sites until ``deadline``."""
-        chosen = improve_by_windows(self.x.a, self.x.at, self.x.cost, self.best_cover, deadline)
-        self.ub, self.best_cover = float(self.x.cost[chosen].sum()), chosen
+    def improve(self, deadline: float) -> None:
+        """Improve the best cover until ``deadline``: by RWLS when every cost is equal.
+
+        Row-weighting local search (:mod:`lifecircle.core.plan.row_weighting`) for
+        the count of sites: on the synthetic city's largest part it went from the
+        greedy's 1,429 sites to 1,250 in 15 s, where the windows had reached 1,288 from
+        the guided covers; for other costs, windows of nearby sites re-solved by HiGHS
+        (:mod:`lifecircle.core.plan.windows`).
+        """
+        x, c = self.x, self.x.cost
+        if self.equal_costs:
+            cols = self._search_columns()
+            sub = _Arrays.of(sparse.csr_array(x.a[:, cols]), c[cols])
+            floor = math.ceil(self.bound() / c[0] - 1e-9)
+            found, _ = row_weighting_search(
+                sub.rptr, sub.rind, sub.cptr, sub.cind, self.best_cover[cols],
+                deadline=deadline, floor=floor,
+            )  # fmt: skip
+            chosen = np.zeros(c.size, dtype=np.bool_)
+            chosen[cols[found]] = True
+        else:
+            chosen = improve_by_windows(x.a, x.at, c, self.best_cover, deadline)
+        value = float(c[chosen].sum())
+        if value < self.ub - 1e-9:
+            self.ub, self.best_cover = value, chosen
+
+    def _search_columns(self) -> NDArray[np.int64]:
+        """The columns the local search may open: a core, as CFT (1999) restrict theirs.
+
+        Those of reduced cost below :data:`SEARCH_REDUCED_COST` (relative to the cost)
+        at the best multipliers, each row's :data:`SEARCH_PER_ROW` of least reduced cost,
+        and the best cover's: on the largest part of the synthetic city 20,000 of 45,000
+        columns, and 1,239 sites in 15 s where all columns gave 1,246.
+        """
+        x, gamma = self.x, self._gamma_best
+        keep = gamma < SEARCH_REDUCED_COST * x.cost
+        keep |= self.best_cover
+        keep[_least_per_row(x.rptr, x.rind, gamma, SEARCH_PER_ROW)] = True
+        return np.flatnonzero(keep).astype(np.int64)
+
+    @property
+    def equal_costs(self) -> bool:
+        """Whether every column costs the same (the count of sites)."""
+        c = self.x.cost
+        return bool(c.size) and bool(np.all(c == c[0]))
+
+    def _core_columns(self) -> NDArray[np.bool_]:
+        """Columns that may be in a cover cheaper than the best (see :meth:`core`)."""
+        slack = 1e-6 * max(1.0, self.ub)  # floating sums: keep a column in doubt
+        step = 1.0 if self.whole else 0.0
+        return self.best_l + np.maximum(self._gamma_best, 0.0) <= self.ub - step + slack
+
+    def core_fits(self) -> bool:
+        """Whether the core is small enough for :meth:`core` to give it to HiGHS."""
+        return int(np.diff(self.x.cptr)[self._core_columns()].sum()) <= MAX_CORE_NNZ
 
     def core(self, deadline: float) -> bool:
         """HiGHS on the columns that could still improve the cover; True when exact.
@@ -363,9 +433,7 @@ class _Subgradient:
         if left <= 0.5:
             return False
         a, c, gamma = self.x.a, self.x.cost, self._gamma_best
-        slack = 1e-6 * max(1.0, self.ub)  # floating sums: keep a column in doubt
-        step = 1.0 if self.whole else 0.0
-        keep = self.best_l + np.maximum(gamma, 0.0) <= self.ub - step + slack
+        keep = self._core_columns()
         rows_ok = (a @ keep.astype(np.float64)) > 0
         if not rows_ok.all():  # some row has no improving column: the best cover is optimal
             self.best_l = max(self.best_l, self.ub)
@@ -393,6 +461,21 @@ class _Subgradient:
             # every cover cheaper than UB lies in the core, so min(UB, core bound) bounds all
             self.best_l = max(self.best_l, min(self.ub, float(dual)))
         return bool(res.status == 0)
+
+
+@nb.njit(cache=True, boundscheck=False)
+def _least_per_row(
+    rptr: NDArray[np.int64], rind: NDArray[np.int64], gamma: NDArray[np.float64], k: int
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """Each row's ``k`` columns of least ``gamma`` (fewer when the row has fewer)."""
+    out = np.empty(min(rind.size, k * (rptr.size - 1)), dtype=np.int64)
+    size = 0
+    for i in range(rptr.size - 1):
+        cols = rind[rptr[i] : rptr[i + 1]]
+        for j in cols[np.argsort(gamma[cols])[:k]]:
+            out[size] = j
+            size += 1
+    return out[:size]
 
 
 def _dot(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
