@@ -3,15 +3,19 @@
 // the assess job's time options, the what-if's moment, and the card against a fetch that
 // answers as the API does (the curves; the 404 of a run not assessed by hour).
 import { flushPromises, mount } from "@vue/test-utils";
+import { createPinia, setActivePinia } from "pinia";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMemoryHistory, createRouter } from "vue-router";
 
 import { ApiError } from "@/api/client";
 import { createHoursClient } from "@/api/hours";
 import type { HourlyCoverage } from "@/api/hours-types";
+import type { RunDocument } from "@/api/officials-types";
 import { i18n, setLang } from "@/i18n";
 import HourlyCard from "@/officials/HourlyCard.vue";
 import { assessOptions, dayName, heatCells, heatmapOption, hourRows, hourSummary, momentText, needHours, notByHour } from "@/officials/hours";
+import WhatIfView from "@/officials/WhatIfView.vue";
+import { useOfficials } from "@/stores/officials";
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -168,5 +172,66 @@ describe("HourlyCard", () => {
     expect(card.find("[data-testid=hourly-chart]").exists()).toBe(false);
     card.unmount();
     setLang("zh-CN");
+  });
+});
+
+describe("WhatIfView's moment", () => {
+  it("sends the chosen weekday and time with the change, and says when it was computed", async () => {
+    const posted: Record<string, unknown>[] = [];
+    vi.stubGlobal("fetch", (url: string, init: RequestInit) => {
+      if (url.endsWith("/extent")) return Promise.resolve(json({ city: "h", bbox: [24.9, 60.1, 25, 60.2], centre: [24.95, 60.15] }));
+      if (url.includes("communities.geojson")) return Promise.resolve(json({ type: "FeatureCollection", features: [] }));
+      if (url.endsWith("/what-if")) {
+        const body = JSON.parse(String(init.body)) as Record<string, unknown>;
+        posted.push(body);
+        return Promise.resolve(
+          json({
+            change: body,
+            run: { id: 3, created_at: "2026-01-01T08:00:00+08:00" },
+            stale: false,
+            affected_points: 0,
+            communities: [],
+            city: { before: { basic_complete: 1, f15: 0.5, coverage: {} }, after: { basic_complete: 1, f15: 0.5, coverage: {} } },
+            elapsed_s: 0.1,
+            at: body.at ?? null,
+            unknown_hours: body.at ? body.unknown_hours : null,
+            at_run: null,
+          }),
+        );
+      }
+      return Promise.reject(new Error(`unexpected ${url}`));
+    });
+    setActivePinia(createPinia());
+    const officials = useOfficials();
+    officials.city = "h";
+    officials.run = {
+      run: { id: 3, created_at: "" },
+      categories: [{ code: "breakfast", name_zh: "早餐店", name_en: "Breakfast", group: "basic" }],
+      city: { population: 1, communities: 1, basic_complete: 1, coverage: {}, targets: [] },
+      communities: [],
+    } as unknown as RunDocument;
+    setLang("zh-CN");
+    const view = mount(WhatIfView, { global: { plugins: [i18n] }, attachTo: document.body });
+    await flushPromises();
+    await view.get("input[data-testid=whatif-lon]").setValue("24.94");
+    await view.get("input[data-testid=whatif-lat]").setValue("60.17");
+    await view.get("form").trigger("submit");
+    await flushPromises();
+    expect(posted[0]).toEqual({ op: "add", category: "breakfast", lon: 24.94, lat: 60.17 });
+    expect(view.get("[data-testid=whatif-moment]").text()).toContain("不限时刻计算");
+
+    // Tuesday, 07:30 (the default time), places of unknown hours closed
+    await view.get("[data-testid=whatif-day]").trigger("click");
+    await flushPromises();
+    const tuesday = [...document.body.querySelectorAll<HTMLElement>(".el-select-dropdown__item")].find((e) => e.textContent?.trim() === "周二");
+    expect(tuesday).toBeDefined();
+    tuesday!.click();
+    await flushPromises();
+    await view.get("[data-testid=whatif-unknown] input[value=closed]").setValue(true);
+    await view.get("form").trigger("submit");
+    await flushPromises();
+    expect(posted[1]).toEqual({ op: "add", category: "breakfast", lon: 24.94, lat: 60.17, at: "Tue 07:30", unknown_hours: "closed" });
+    expect(view.get("[data-testid=whatif-moment]").text()).toContain("按 Tue 07:30 计算");
+    view.unmount();
   });
 });
