@@ -26,6 +26,7 @@ from tests.api import (
     rules_campaigns,
     rules_coupons,
     rules_homes,
+    rules_hours,
     rules_indicators,
     rules_layers,
     rules_planning,
@@ -264,6 +265,7 @@ FEATURE_RULES = (
     rules_layers.RULES,
     rules_web.RULES,
     rules_planning.RULES,
+    rules_hours.RULES,
 )
 """Each feature's rules (``tests/api/rules_*.py``), one module a feature."""
 

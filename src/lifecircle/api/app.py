@@ -29,6 +29,7 @@ from lifecircle.api.routers import (
     feedback,
     health,
     homes,
+    hours,
     indicators,
     jobs,
     layers,
@@ -80,6 +81,7 @@ ROUTERS = (
     layers.router,
     web_config.router,
     planning.router,
+    hours.router,
     shops.place_router,  # last: its {uid:path} would swallow /places/{uid}/offers
 )
 """Every router of the API, included under :data:`API_PREFIX` in this order."""

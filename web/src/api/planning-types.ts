@@ -26,11 +26,19 @@ export interface RunTrend {
 
 export type Crs = "wgs84" | "gcj02" | "bd09";
 
-/** `POST /cities/{city}/what-if`: one change. */
-export type WhatIfChange =
+/** The what-if's moment: `at` (`Mon 07:30`, city time) and what unknown hours count as. */
+export interface WhatIfTime {
+  at?: string;
+  unknown_hours?: "open" | "closed";
+}
+
+/** `POST /cities/{city}/what-if`: one change (with an optional moment). */
+export type WhatIfChange = (
   | { op: "add"; category: string; lon: number; lat: number; crs?: Crs }
   | { op: "move"; uid: string; lon: number; lat: number; crs?: Crs }
-  | { op: "remove"; uid: string };
+  | { op: "remove"; uid: string }
+) &
+  WhatIfTime;
 
 /** The parts of an assessment community record the page reads. */
 export interface WhatIfRecord {
@@ -58,6 +66,11 @@ export interface WhatIfResult {
   communities: { code: string; name: string; before: WhatIfRecord; after: WhatIfRecord }[];
   city: { before: WhatIfCity; after: WhatIfCity };
   elapsed_s: number;
+  /** The moment counted (`Mon 07:30`); null: whatever the time. */
+  at?: string | null;
+  unknown_hours?: "open" | "closed" | null;
+  /** The moment the stored run was assessed at (null: whatever the time). */
+  at_run?: string | null;
 }
 
 /** `GET /jobs/{id}/result`: what a job stored. */

@@ -5,6 +5,8 @@ import zhCN from "vant/es/locale/lang/zh-CN";
 import { createI18n } from "vue-i18n";
 
 import en from "./en";
+import hoursEn from "./hours.en";
+import hoursZh from "./hours.zh-CN";
 import officialsEn from "./officials.en";
 import officialsVoiceEn from "./officials-voice.en";
 import officialsVoiceZh from "./officials-voice.zh-CN";
@@ -24,8 +26,8 @@ export const i18n = createI18n({
   locale: "zh-CN",
   fallbackLocale: "zh-CN",
   messages: {
-    "zh-CN": { ...zh, officials: { ...officialsZh, planning: planningZh }, merchant: merchantsZh, voice: voiceZh, ovoice: officialsVoiceZh },
-    en: { ...en, officials: { ...officialsEn, planning: planningEn }, merchant: merchantsEn, voice: voiceEn, ovoice: officialsVoiceEn },
+    "zh-CN": { ...zh, officials: { ...officialsZh, planning: planningZh, hours: hoursZh }, merchant: merchantsZh, voice: voiceZh, ovoice: officialsVoiceZh },
+    en: { ...en, officials: { ...officialsEn, planning: planningEn, hours: hoursEn }, merchant: merchantsEn, voice: voiceEn, ovoice: officialsVoiceEn },
   },
 });
 

@@ -1,0 +1,46 @@
+// Officials' console: coverage by time of day (dashboard, community page), the assess
+// job's time options, the what-if's moment. Same keys as hours.zh-CN.ts.
+const en = {
+  heading: "Coverage by time of day (basic categories)",
+  headingCommunity: "Coverage by time of day here",
+  day: "Day",
+  weekday: "Weekday ({day})",
+  weekend: "Weekend ({day})",
+  chartLabel: "Heat map of each basic category's coverage at every hour, {day}; hours of need framed",
+  table: "Show as a table",
+  category: "Category",
+  need: "Hours of need",
+  served: "Served when needed",
+  servedAll: "Residents served in every category with hours of need: {share}",
+  needMark: "hours of need",
+  none: "nobody counted",
+  of: "Run #{id}, {time}; {communities} communities, {population} residents; unknown opening hours counted as “{unknown}”",
+  weighted: "An area's curves are its communities' weighted by residents",
+  unknown: { open: "open", closed: "closed", exclude: "left out" },
+  missing: "This run was not assessed by hour, so there is no coverage by time of day.",
+  howTo: "On the Jobs page, tick “by hour” and start an assessment; once it is done it shows here.",
+  goJobs: "Go to Jobs",
+  loading: "Reading coverage by time of day…",
+  jobs: {
+    time: "Time options",
+    at: "Moment",
+    atHint: "e.g. Mon 07:30 or 周一 07:30; empty: any time",
+    unknownHours: "Places of unknown hours",
+    byHour: "By hour (every hour of a weekday and a weekend day)",
+    badAt: "The moment is “day hh:mm”, e.g. Mon 07:30",
+  },
+  whatIf: {
+    time: "Moment",
+    anyTime: "Any time",
+    day: "Day",
+    clock: "Time",
+    unknownHours: "Places of unknown hours",
+    open: "count as open",
+    closed: "count as closed",
+    computedAt: "Computed at {at} (places of unknown hours {unknown})",
+    computedAny: "Computed regardless of the time (every place counts)",
+    runAt: "The run it starts from was assessed at: {at}",
+  },
+};
+
+export default en;
