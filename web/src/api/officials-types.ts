@@ -65,7 +65,12 @@ export interface RunCommunity {
 
 /** `GET /cities/{city}/runs/{run_id}`: the assessment document (the parts read here). */
 export interface RunDocument {
-  run: { id: number; created_at: string };
+  run: {
+    id: number;
+    created_at: string;
+    /** `time` only when the run was assessed at a moment or by hour (`--at`, `--by-hour`). */
+    parameters?: { time?: { by_hour?: boolean } | null };
+  };
   categories: RunCategory[];
   city: {
     population: number;

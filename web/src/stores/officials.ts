@@ -30,6 +30,10 @@ export const useOfficials = defineStore("officials", {
       const codes = state.assessment ? new Set(state.assessment.units.map((u) => u.code)) : null;
       return coverageByCommunity(state.run, codes);
     },
+    /** Whether the latest run was assessed by hour (`null`: its document is not read). */
+    byHour(state): boolean | null {
+      return state.run ? state.run.run.parameters?.time?.by_hour === true : null;
+    },
   },
   actions: {
     /** The official's city and area (an administrator works on `fallbackCity`). */

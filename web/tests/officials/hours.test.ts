@@ -173,6 +173,19 @@ describe("HourlyCard", () => {
     card.unmount();
     setLang("zh-CN");
   });
+
+  it("asks nothing when the run is known not to be assessed by hour", async () => {
+    const asked: string[] = [];
+    vi.stubGlobal("fetch", (url: string) => {
+      asked.push(url);
+      return Promise.resolve(json({}, 500));
+    });
+    const card = mount(HourlyCard, { props: { city: "h", byHour: false }, global: { plugins: [i18n, router] } });
+    await flushPromises();
+    expect(asked).toEqual([]); // no request, so no 404 in the browser's console
+    expect(card.find("[data-testid=hourly-missing]").exists()).toBe(true);
+    card.unmount();
+  });
 });
 
 describe("WhatIfView's moment", () => {
