@@ -103,8 +103,8 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/scale_bench.py --quick
 
 # many SYNTHETIC cities and one SYNTHETIC province, in-process vs a local Dask cluster of
-# separate processes (benchmarks/scale_results.md); the issue's sizes need ~10 GB and an
-# hour on 2 cores: SCALE_ARGS=--quick measures what fits a small machine
+# separate processes (benchmarks/scale_results.md); the issue's sizes need ~15 GB and
+# ~25 minutes on 2 cores: SCALE_ARGS=--quick measures what fits a small machine
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/scale_bench.py $(SCALE_ARGS)
 

@@ -29,7 +29,7 @@ process and of each worker, the halo's extra work, and whether the answers are e
 The defaults are the issue's sizes (40 cities, 20M nodes; a 10M-node province). A
 10M-node synthetic network is generated in 25 s and built (``build_network``) in 125 s
 with a 6.4 GB peak (measured on 2 busy cores); the province's single-process search
-then needs ~17 GB (1.65 GB per million nodes, measured at 2M), so on a small machine use
+then peaks at 14.6 GB (1.46 GB per million nodes, measured at 10M), so on a small machine use
 ``--quick`` (12 cities, 3M nodes; a 2M-node province) and say so. ``--tiny`` is for the
 test. Results are printed and written to ``--out`` (default
 ``benchmarks/scale_results.md``; ``--quick``: ``benchmarks/_build/scale_results-quick.md``;
