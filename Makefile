@@ -78,9 +78,12 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		chromium fonts-noto-cjk curl; }
 
+# pytest in PYTEST_WORKERS processes (pytest-xdist), each test file whole in one of them
+# (its module fixtures: servers, demo cities); PYTEST_WORKERS=0 runs in this process
+PYTEST_WORKERS ?= 2
 unit: $(STAMP) $(NODE_STAMP) $(WEB_BUILD) pg-server browser
 	cd web && npm test --silent
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck unit
 
