@@ -112,3 +112,15 @@ def test_a_run_not_assessed_by_hour_is_404_saying_how(client: TestClient, world:
     missing = client.get(URL, params={"run": 999999}, headers=official)
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["field"] == "run"
+
+
+def test_the_area_assessment_says_whether_the_run_was_assessed_by_hour(
+    client: TestClient, world: World
+) -> None:
+    """The console asks for the curves only when there are some (no 404 in its console)."""
+    official = world.principals["official_in"].headers
+    plain = client.get(f"{API}/cities/{CITY}/assessment", headers=official).json()
+    assert plain["by_hour"] is False  # the world's own run
+    run_id = store_by_hour_run(world, created_at=datetime.now(UTC) + timedelta(days=1))
+    latest = client.get(f"{API}/cities/{CITY}/assessment", headers=official).json()
+    assert (latest["run_id"], latest["by_hour"]) == (run_id, True)

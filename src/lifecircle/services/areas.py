@@ -109,6 +109,7 @@ class AreaAssessment:
     units: tuple[UnitVerdict, ...]
     population: float
     basic_complete: int
+    by_hour: bool = False
 
 
 def area_assessment(*, engine: Engine, scope: AreaScope) -> AreaAssessment:
@@ -136,4 +137,5 @@ def area_assessment(*, engine: Engine, scope: AreaScope) -> AreaAssessment:
         units=units,
         population=sum(u.population for u in units),
         basic_complete=sum(u.basic_complete for u in units),
+        by_hour=verdicts.by_hour,
     )

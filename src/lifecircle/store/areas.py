@@ -127,12 +127,14 @@ class RunVerdicts:
     run_id: int
     created_at: datetime
     units: tuple[UnitVerdict, ...]
+    by_hour: bool = False
+    """Whether the run was assessed by hour (``assess --by-hour``)."""
 
 
 def latest_verdicts(session: Session, *, city_id: int) -> RunVerdicts | None:
     """The headline results of a city's latest assessment run, or ``None`` if it has none."""
     run = session.execute(
-        select(AssessmentRun.id, AssessmentRun.created_at)
+        select(AssessmentRun.id, AssessmentRun.created_at, AssessmentRun.parameters)
         .where(AssessmentRun.city_id == city_id)
         .order_by(AssessmentRun.created_at.desc(), AssessmentRun.id.desc())
         .limit(1)
@@ -155,4 +157,5 @@ def latest_verdicts(session: Session, *, city_id: int) -> RunVerdicts | None:
         run_id=run.id,
         created_at=run.created_at,
         units=tuple(UnitVerdict(*row) for row in rows),
+        by_hour=bool(((run.parameters or {}).get("time") or {}).get("by_hour")),
     )

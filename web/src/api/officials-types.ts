@@ -17,6 +17,8 @@ export interface AreaAssessment {
   created_at: string;
   population: number | null;
   basic_complete: number;
+  /** Whether the run was assessed by hour (GET /coverage-by-hour then answers). */
+  by_hour?: boolean;
   units: UnitVerdict[];
 }
 

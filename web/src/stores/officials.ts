@@ -30,8 +30,9 @@ export const useOfficials = defineStore("officials", {
       const codes = state.assessment ? new Set(state.assessment.units.map((u) => u.code)) : null;
       return coverageByCommunity(state.run, codes);
     },
-    /** Whether the latest run was assessed by hour (`null`: its document is not read). */
+    /** Whether the latest run was assessed by hour (`null`: not known yet). */
     byHour(state): boolean | null {
+      if (state.assessment?.by_hour !== undefined) return state.assessment.by_hour;
       return state.run ? state.run.run.parameters?.time?.by_hour === true : null;
     },
   },

@@ -68,5 +68,6 @@ def read_area_assessment(scope: ScopeDep, engine: EngineDep) -> AreaAssessmentPu
         created_at=result.created_at,
         population=result.population,
         basic_complete=result.basic_complete,
+        by_hour=result.by_hour,
         units=[UnitVerdictPublic.model_validate(u, from_attributes=True) for u in result.units],
     )

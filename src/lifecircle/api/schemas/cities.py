@@ -66,4 +66,9 @@ class AreaAssessmentPublic(BaseModel):
     created_at: DisplayTime
     population: float
     basic_complete: int
+    by_hour: bool = Field(
+        default=False,
+        description="Whether the run was assessed by hour: its coverage by hour can be read "
+        "at /cities/{city}/coverage-by-hour.",
+    )
     units: list[UnitVerdictPublic]
