@@ -37,6 +37,19 @@ def stages(console: Console, names: list[str], *, enabled: bool = True) -> Itera
         yield
 
 
+def _bar(console: Console) -> Progress:
+    """Spinner, description, bar, done of total and elapsed time; gone when done."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 @contextlib.contextmanager
 def step_progress(
     console: Console, title: str, *, total: int | None = None, enabled: bool = True
@@ -49,15 +62,7 @@ def step_progress(
     if not enabled or not console.is_terminal:
         yield lambda _: None
         return
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _bar(console) as progress:
         task = progress.add_task(title, total=total)
         started = False
 
@@ -81,15 +86,7 @@ def count_progress(
     if not enabled or not console.is_terminal:
         yield lambda _: None
         return
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _bar(console) as progress:
         task = progress.add_task(title, total=total)
 
         def done(name: str) -> None:
