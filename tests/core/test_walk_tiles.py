@@ -167,17 +167,23 @@ def test_a_long_segment_crossing_the_halo_keeps_its_points():
         _equal(tiled, full)
 
 
-@pytest.fixture(scope="module")
-def city():
+def tiny_city(seed: int):
+    """The benchmarks' tiny SYNTHETIC city, snapped: network, homes, places (one per
+    place-category pair), their category codes and the category names."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
         from synthetic_city import SIZES, synthetic_city  # noqa: PLC0415
     finally:
         sys.path.remove(str(BENCHMARKS))
-    data = synthetic_city(SIZES["tiny"], seed=7)
+    data = synthetic_city(SIZES["tiny"], seed=seed)
     homes = snap_points(data.net, data.homes.lon, data.homes.lat)
     places = snap_points(data.net, data.places.lon, data.places.lat).take(data.places.pair_place)
     return data.net, homes, places, data.places.pair_category, tuple(data.categories)
+
+
+@pytest.fixture(scope="module")
+def city():
+    return tiny_city(seed=7)
 
 
 @pytest.mark.parametrize("tile_nodes", [300, 1_500, 10_000])

@@ -7,38 +7,27 @@ loopback) on a tiny SYNTHETIC city.
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lifecircle.core.walk.access import accessibility
-from lifecircle.core.walk.snap import snap_points
 from lifecircle.errors import ValidationError
 from lifecircle.scale.tiles import run_tiles, tiled_accessibility
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.core.test_walk_tiles import tiny_city
 
 
 @pytest.fixture(scope="module")
 def city():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from synthetic_city import SIZES, synthetic_city  # noqa: PLC0415
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    data = synthetic_city(SIZES["tiny"], seed=11)
-    homes = snap_points(data.net, data.homes.lon, data.homes.lat)
-    places = snap_points(data.net, data.places.lon, data.places.lat).take(data.places.pair_place)
+    net, homes, places, category, categories = tiny_city(seed=11)
     args = {
         "origins": homes,
         "places": places,
-        "place_category": data.places.pair_category,
-        "categories": tuple(data.categories),
+        "place_category": category,
+        "categories": categories,
         "limit_m": 800.0,
     }
-    return data.net, args, accessibility(data.net, **args)
+    return net, args, accessibility(net, **args)
 
 
 def _same(a, b):
