@@ -18,7 +18,7 @@ export interface AreaAssessment {
   population: number | null;
   basic_complete: number;
   /** Whether the run was assessed by hour (GET /coverage-by-hour then answers). */
-  by_hour?: boolean;
+  by_hour: boolean;
   units: UnitVerdict[];
 }
 
@@ -67,12 +67,7 @@ export interface RunCommunity {
 
 /** `GET /cities/{city}/runs/{run_id}`: the assessment document (the parts read here). */
 export interface RunDocument {
-  run: {
-    id: number;
-    created_at: string;
-    /** `time` only when the run was assessed at a moment or by hour (`--at`, `--by-hour`). */
-    parameters?: { time?: { by_hour?: boolean } | null };
-  };
+  run: { id: number; created_at: string };
   categories: RunCategory[];
   city: {
     population: number;

@@ -32,8 +32,7 @@ export const useOfficials = defineStore("officials", {
     },
     /** Whether the latest run was assessed by hour (`null`: not known yet). */
     byHour(state): boolean | null {
-      if (state.assessment?.by_hour !== undefined) return state.assessment.by_hour;
-      return state.run ? state.run.run.parameters?.time?.by_hour === true : null;
+      return state.assessment ? state.assessment.by_hour : null;
     },
   },
   actions: {

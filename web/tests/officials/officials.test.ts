@@ -145,22 +145,15 @@ describe("the officials' store", () => {
     expect(store.problem).toBeNull();
     expect([...store.coverage.keys()]).toEqual(["a", "c"]);
   });
-  it("knows whether the run was assessed by hour: from the assessment, else from the run", async () => {
-    const byHourRun = { ...run, run: { ...run.run, parameters: { time: { by_hour: true } } } };
-    const cases: [Record<string, unknown>, unknown, boolean][] = [
-      [{ by_hour: false }, byHourRun, false], // the assessment says (an area official's answer)
-      [{ by_hour: true }, run, true],
-      [{}, byHourRun, true], // an older server: the run document's parameters
-      [{}, run, false],
-    ];
-    for (const [said, document, expected] of cases) {
+  it("knows from the assessment whether the run was assessed by hour", async () => {
+    for (const byHour of [false, true]) {
       setActivePinia(createPinia());
-      const assessment = { city: "helsinki", area: null, run_id: 7, units: [], ...said };
+      const assessment = { city: "helsinki", area: null, run_id: 7, units: [], by_hour: byHour };
       const store = useOfficials();
       expect(store.byHour).toBeNull(); // nothing read yet
       store.useAccount({ id: 1, username: "o", role: "official", city: "helsinki", display_name: null }, null);
-      await store.load(createOfficialsClient({ fetch: recorder([json(assessment), json(document)]).fetch }));
-      expect(store.byHour).toBe(expected);
+      await store.load(createOfficialsClient({ fetch: recorder([json(assessment), json(run)]).fetch }));
+      expect(store.byHour).toBe(byHour);
     }
   });
   it("says why when the city has no assessment yet", async () => {
