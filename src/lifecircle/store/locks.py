@@ -288,7 +288,8 @@ class CityLock:
                     "since": since.isoformat(),
                 }
                 os.ftruncate(fd, 0)
-                os.pwrite(fd, json.dumps(note, ensure_ascii=False).encode(), 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, json.dumps(note, ensure_ascii=False).encode())
         except BaseException:
             os.close(fd)
             raise

@@ -77,14 +77,17 @@ def sweep_temporary(folder: Path) -> list[Path]:
     """Delete the temporary files (:data:`TEMPORARY`) in a city's folder; the paths deleted.
 
     Call it only while holding the city's lock: then no live job writes there, and every
-    such file was left by a killed one. Files that cannot be deleted are left alone.
+    such file was left by a killed one. Files and folders that cannot be read or deleted
+    are left alone: a sweep never fails the job that runs it.
     """
     removed = []
     for sub in SWEPT_FOLDERS:
         place = folder / sub if sub else folder
-        if not place.is_dir():
+        try:
+            paths = sorted(place.iterdir())
+        except OSError:  # no such folder (a new city), or not readable: the job goes on
             continue
-        for path in sorted(place.iterdir()):
+        for path in paths:
             if TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
                 with contextlib.suppress(OSError):
                     path.unlink()
