@@ -64,6 +64,14 @@ class ConflictError(LifecircleError):
     """The request clashes with what is stored: a name taken, a shop owned by another."""
 
 
+class BusyError(ConflictError):
+    """Another job is changing the object (a city) now: try again when it ends.
+
+    The message names the object and what holds it (its kind, process, host and since
+    when); the CLI exits with its own status for it, the API answers 409.
+    """
+
+
 class AuthenticationError(LifecircleError):
     """Credentials or a token are missing, wrong, expired or revoked (one message for all)."""
 

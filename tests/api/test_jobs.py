@@ -32,7 +32,6 @@ from lifecircle.api.routers.jobs import close_jobs
 from lifecircle.services.city.stale_runs import this_process
 from lifecircle.services.job_runner import ASSESS_STEPS, PLAN_STEPS, run_claimed_job
 from lifecircle.store import jobs as job_store
-from lifecircle.store.cities import get_city
 from lifecircle.store.db import session_scope, writing
 from lifecircle.store.locks import CityLock
 from lifecircle.store.models import AssessmentRun, JobKind, PlanRun
@@ -272,9 +271,7 @@ def test_a_job_whose_worker_is_killed_while_it_waits_fails_when_read(engine, cit
     app = make_app(engine, settings)
     try:
         with TestClient(app) as client:
-            with session_scope(engine) as session:
-                city_id = get_city(session, name=name).id
-            with CityLock(engine, city_id=city_id):  # another job holds the city
+            with CityLock(engine, city=name):  # another job holds the city
                 job_id = start(client, name, {"kind": "assess"})["id"]
                 wait_until(lambda: app.state.job_runner.workers().get(job_id) is not None)
                 pid = app.state.job_runner.workers()[job_id]
@@ -301,9 +298,7 @@ def test_a_job_killed_with_its_subprocess_is_failed_when_next_read(client, engin
     options = {"categories": ["laundry", "pharmacy"], "mode": "max", "k": 30, "capacity": 300,
                "spacing_m": 5, "time_limit_s": 5}  # fmt: skip
     job_id = queue_directly(engine, name, JobKind.PLAN, options)
-    with session_scope(engine) as session:
-        city_id = get_city(session, name=name).id
-    lock = CityLock(engine, city_id=city_id)
+    lock = CityLock(engine, city=name)
     postgresql = engine.dialect.name == "postgresql"
     blocker = engine.connect()
     database = settings.database_url.removeprefix("sqlite:///")
@@ -342,7 +337,7 @@ def test_a_job_killed_with_its_subprocess_is_failed_when_next_read(client, engin
     assert f"its process {worker.pid} on {socket.gethostname()} is gone" in job["error"]
     assert job["finished_at"] is not None
     assert stored_count(engine, PlanRun) == 0
-    with CityLock(engine, city_id=city_id):  # the dead worker let the city go
+    with CityLock(engine, city=name):  # the dead worker let the city go
         pass
 
 
@@ -351,9 +346,7 @@ def test_a_job_killed_with_its_subprocess_is_failed_when_next_read(client, engin
 
 def test_cancel_a_queued_job_and_not_a_finished_one(client, app, city, engine):
     _, name = city
-    with session_scope(engine) as session:
-        city_id = get_city(session, name=name).id
-    with CityLock(engine, city_id=city_id):
+    with CityLock(engine, city=name):
         job = start(client, name, {"kind": "assess"})
         assert job["links"]["cancel"] == f"http://testserver{API}/jobs/{job['id']}/cancel"
         answer = client.post(job["links"]["cancel"], headers=official(name))
@@ -373,10 +366,8 @@ def test_cancel_a_queued_job_and_not_a_finished_one(client, app, city, engine):
 def test_cancel_a_running_job_answers_202_and_it_stops_at_its_next_step(client, engine, city):
     settings, name = city
     job_id = queue_directly(engine, name, JobKind.ASSESS, {})
-    with session_scope(engine) as session:
-        city_id = get_city(session, name=name).id
     host, pid = this_process()
-    with CityLock(engine, city_id=city_id):
+    with CityLock(engine, city=name):
         with session_scope(engine) as session:  # this process works as the job's worker
             assert job_store.claim_job(session, job_id=job_id, host=host, pid=pid)
         answer = client.post(f"{API}/jobs/{job_id}/cancel", headers=official(name))

@@ -7,6 +7,7 @@ in this process (``execute_job``), in threads, and in killed subprocesses.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sqlite3
@@ -188,9 +189,9 @@ def test_report_options_default_to_html_and_xlsx():
 
 
 def test_the_city_lock_is_one_holder_at_a_time(engine: Engine, city):
-    _, _, city_id = city
-    first, second = CityLock(engine, city_id=city_id), CityLock(engine, city_id=city_id)
-    other = CityLock(engine, city_id=city_id + 1)
+    _, name, _ = city
+    first, second = CityLock(engine, city=name), CityLock(engine, city=name)
+    other = CityLock(engine, city=name + "-other")
     assert first.try_acquire()
     try:
         assert not second.try_acquire()  # another holder in this process
@@ -200,7 +201,7 @@ def test_the_city_lock_is_one_holder_at_a_time(engine: Engine, city):
         taken = threading.Event()
 
         def wait() -> None:
-            with CityLock(engine, city_id=city_id):
+            with CityLock(engine, city=name):
                 taken.set()
 
         waiter = threading.Thread(target=wait)
@@ -216,19 +217,19 @@ def test_the_city_lock_is_one_holder_at_a_time(engine: Engine, city):
 
 
 def test_a_killed_holder_lets_the_city_go(engine: Engine, city):
-    _, _, city_id = city
+    _, name, _ = city
     url = engine.url.render_as_string(hide_password=False)
     script = (
         "import sys, time\n"
         "from lifecircle.store.db import make_engine\n"
         "from lifecircle.store.locks import CityLock\n"
-        "lock = CityLock(make_engine(sys.argv[1]), city_id=int(sys.argv[2]))\n"
+        "lock = CityLock(make_engine(sys.argv[1]), city=sys.argv[2])\n"
         "assert lock.try_acquire()\n"
         "print('held', flush=True)\n"
         "time.sleep(600)\n"
     )
     with subprocess.Popen(
-        [sys.executable, "-c", script, url, str(city_id)],
+        [sys.executable, "-c", script, url, name],
         stdout=subprocess.PIPE,
         text=True,
         env=child_env(),
@@ -236,7 +237,7 @@ def test_a_killed_holder_lets_the_city_go(engine: Engine, city):
         try:
             assert holder.stdout is not None
             assert holder.stdout.readline().strip() == "held"
-            lock = CityLock(engine, city_id=city_id)
+            lock = CityLock(engine, city=name)
             assert not lock.try_acquire()
             holder.send_signal(signal.SIGKILL)
             holder.wait(10)
@@ -250,9 +251,10 @@ def test_a_killed_holder_lets_the_city_go(engine: Engine, city):
 def test_an_in_memory_database_has_no_city_lock(tmp_path):
     memory = make_engine("sqlite://")
     with pytest.raises(ValidationError, match="in-memory"):
-        CityLock(memory, city_id=1).try_acquire()
+        CityLock(memory, city="x").try_acquire()
     on_disk = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
-    assert lock_file(on_disk, city_id=4) == tmp_path / "x.db.locks" / "city-4.lock"
+    digest = hashlib.sha256("深圳".encode()).hexdigest()[:16]
+    assert lock_file(on_disk, city="深圳") == tmp_path / "x.db.locks" / f"city-{digest}.lock"
 
 
 def test_writing_transactions_take_sqlite_s_write_lock_when_they_begin(tmp_path):
@@ -386,16 +388,16 @@ def test_two_threads_run_two_jobs_of_one_city_one_after_the_other(engine: Engine
 
 
 def test_a_running_job_stops_at_its_next_step_when_cancelled(engine: Engine, city):
-    settings, _, city_id = city
+    settings, name, city_id = city
     job_id = queue(engine, city_id, JobKind.ASSESS, {})
     host, pid = this_process()
-    with CityLock(engine, city_id=city_id), session_scope(engine) as session:
+    with CityLock(engine, city=name), session_scope(engine) as session:
         assert job_store.claim_job(session, job_id=job_id, host=host, pid=pid)
     with session_scope(engine) as session:
         assert not job_store.cancel_queued(session, job_id=job_id)  # running: not at once
         assert job_store.request_cancel(session, job_id=job_id)
     assert row(engine, job_id).status is JobStatus.RUNNING
-    with CityLock(engine, city_id=city_id):
+    with CityLock(engine, city=name):
         ended = run_claimed_job(engine=writing(engine), settings=settings, job_id=job_id)
     assert ended is JobStatus.CANCELLED
     job = row(engine, job_id)
@@ -406,10 +408,10 @@ def test_a_running_job_stops_at_its_next_step_when_cancelled(engine: Engine, cit
 
 
 def test_a_queued_job_cancelled_while_it_waits_never_runs(engine: Engine, city):
-    settings, _, city_id = city
+    settings, name, city_id = city
     job_id = queue(engine, city_id, JobKind.ASSESS, {})
     ended: list[JobStatus | None] = []
-    with CityLock(engine, city_id=city_id):
+    with CityLock(engine, city=name):
         worker = threading.Thread(target=lambda: ended.append(execute_job(settings, job_id)))
         worker.start()
         deadline = time.monotonic() + 30
@@ -489,10 +491,10 @@ def test_a_starting_runner_fails_what_a_dead_server_left(engine: Engine, city):
 
 
 def test_closing_the_runner_fails_the_jobs_it_had_not_started(engine: Engine, city):
-    settings, _, city_id = city
+    settings, name, city_id = city
     runner = JobRunner(settings=settings, engine=engine, max_workers=1, poll_s=0.05)
     runner.start()
-    with CityLock(engine, city_id=city_id):  # the first waits for the city: the rest queue
+    with CityLock(engine, city=name):  # the first waits for the city: the rest queue
         jobs = [queue(engine, city_id, JobKind.ASSESS, {}) for _ in range(3)]
         for job_id in jobs:
             runner.submit(job_id, city_id=city_id)

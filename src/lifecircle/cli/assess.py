@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from lifecircle.cli.city import open_database_cli
+from lifecircle.cli.city import changing_city, open_database_cli
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
 from lifecircle.core.assess.circles import CIRCLE_TYPES, CircleRules, GradeRules
@@ -227,7 +228,8 @@ def assess_cmd(
         need=need,
     )
     with (
-        open_database_cli() as (engine, _),
+        open_database_cli() as (engine, settings),
+        changing_city(engine, settings, name, "assess") if save else contextlib.nullcontext(),
         step_progress(err, f"assess {name}", total=ASSESS_STEPS + by_hour) as step,
     ):
         document = run_timed_assessment(

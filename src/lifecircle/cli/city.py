@@ -76,6 +76,27 @@ def open_database_cli() -> Iterator[tuple[Engine, Settings]]:
         engine.dispose()
 
 
+@contextlib.contextmanager
+def changing_city(engine: Engine, settings: Settings, name: str, kind: str) -> Iterator[None]:
+    """Hold the city's lock for a command that changes it, or fail at once (exit status 9).
+
+    Temporary files a killed job left in the city's folder are removed first, and said
+    so on standard error (see :mod:`lifecircle.services.city.locking`).
+    """
+    from lifecircle.services.city.locking import city_job  # noqa: PLC0415
+
+    with city_job(engine=engine, settings=settings, name=name, kind=kind) as job:
+        if job.swept:
+            listed = ", ".join(escape(p.name) for p in job.swept)
+            err.print(
+                f"[yellow]removed {len(job.swept)} temporary file(s) a killed job left in "
+                f"{escape(str(job.swept[0].parent))}:[/] {listed}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        yield
+
+
 @city_app.command("create")
 def create_cmd(
     name: NameArg,
@@ -249,6 +270,7 @@ def import_cmd(
     done: list[ImportOutcome] = []
     with (
         open_database_cli() as (engine, settings),
+        changing_city(engine, settings, name, "import"),
         _progress(len(request.steps()), as_json) as step,
     ):
         try:

@@ -28,6 +28,7 @@ from lifecircle.cli.stock import stock_app
 from lifecircle.cli.user import user_app
 from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, PROFILES, WALK_SPEED_KMH
 from lifecircle.errors import (
+    BusyError,
     ConflictError,
     DataError,
     FileAccessError,
@@ -82,6 +83,7 @@ class ExitStatus(enum.IntEnum):
     INFEASIBLE = 6
     MISSING_DEPENDENCY = 7
     FILE = 8
+    BUSY = 9
 
 
 def _status(exc: LifecircleError) -> ExitStatus:
@@ -91,6 +93,7 @@ def _status(exc: LifecircleError) -> ExitStatus:
         (NotFoundError, ExitStatus.NOT_FOUND),
         (DataError, ExitStatus.DATA),
         (ValidationError, ExitStatus.INVALID),
+        (BusyError, ExitStatus.BUSY),
         (ConflictError, ExitStatus.INVALID),
         (InfeasibleError, ExitStatus.INFEASIBLE),
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from lifecircle.cli.city import open_database_cli
+from lifecircle.cli.city import changing_city, open_database_cli
 from lifecircle.cli.output import emit_json
 from lifecircle.cli.progress import step_progress
 from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
@@ -139,7 +140,8 @@ def plan_cmd(
         units_per_site=units_per_site,
     )
     with (
-        open_database_cli() as (engine, _),
+        open_database_cli() as (engine, settings),
+        contextlib.nullcontext() if no_save else changing_city(engine, settings, name, "plan"),
         step_progress(err, "planning", enabled=not as_json) as step,
     ):
         document = run_plan(

@@ -29,6 +29,7 @@ from lifecircle.services.assess import AssessParams, assess
 from lifecircle.services.city.cities import create_city
 from lifecircle.services.city.data import load_compute_store
 from lifecircle.services.city.imports import import_city
+from lifecircle.services.city.locking import city_job
 from lifecircle.services.plan import PlanParams, run_plan
 from lifecircle.services.survey_results import latest_satisfaction
 from lifecircle.store import cities as city_store
@@ -127,12 +128,14 @@ def run_city(
     # lock when it begins, as background jobs do (store.db.writing)
     engine = writing(base)
     try:
-        if not job.stored:
-            _replace_city(engine, settings, job)
-        document, units = _assess_city(engine, job.name, access)
-        plan = None
-        if mode == "plan":
-            plan = run_plan(engine=engine, name=job.name, params=PlanParams(PLAN_CATEGORIES))
+        # the city's lock for the whole task: a city busy with another job fails here
+        with city_job(engine=engine, settings=settings, name=job.name, kind=f"batch {mode}"):
+            if not job.stored:
+                _replace_city(engine, settings, job)
+            document, units = _assess_city(engine, job.name, access)
+            plan = None
+            if mode == "plan":
+                plan = run_plan(engine=engine, name=job.name, params=PlanParams(PLAN_CATEGORIES))
     except (LifecircleError, OSError) as exc:
         return CityOutcome(job.name, row={"city": job.name}, error=_reason(exc))
     finally:

@@ -13,9 +13,11 @@ A worker (:func:`execute_job`) adopts its job, waits for the city's lock
 (:class:`~lifecircle.store.locks.CityLock`: an advisory lock on PostgreSQL, a lock file
 beside a SQLite database) while the job stays ``queued``, claims it (``running``),
 runs the use case the CLI runs (:func:`run_claimed_job`) and ends it. Two jobs of one
-city, started by one server or by two, therefore run one after the other, each on the
-data the other left complete. The services' progress callbacks write the job's
-progress, and a cancel asked for meanwhile stops it at its next step.
+city, started by one server or by two, or a job and a CLI command that changes the city
+(``city import``, ``assess``), therefore run one after the other, each on the data the
+other left complete. Report jobs only read, and take no lock. The services' progress
+callbacks write the job's progress, and a cancel asked for meanwhile stops it at its
+next step.
 
 A job whose process died (killed, or the server restarted) is ended ``failed`` with
 why: by the runner as soon as it sees its worker exit, and otherwise by
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from lifecircle.errors import LifecircleError
 from lifecircle.services.assess import run_assessment, stored_assessment
 from lifecircle.services.city.cities import city_folder, city_taxonomy
+from lifecircle.services.city.locking import sweep_temporary
 from lifecircle.services.city.stale_runs import STALE_RUN_HOURS, this_process, why_dead
 from lifecircle.services.hours import run_timed_assessment
 from lifecircle.services.job_options import (
@@ -257,6 +260,10 @@ def _report(
 WORK = {JobKind.ASSESS: _assess, JobKind.PLAN: _plan, JobKind.REPORT: _report}
 """What each kind of job runs: ``(engine, settings, job, city, options) -> (steps, work)``."""
 
+CHANGING_JOBS = frozenset({JobKind.ASSESS, JobKind.PLAN})
+"""The kinds of job that store into their city, and so hold its lock while they run; a
+report only reads what is stored, and never waits for the city."""
+
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, LifecircleError):
@@ -348,15 +355,18 @@ def execute_job(settings: Settings, job_id: str, *, poll_s: float = POLL_S) -> J
             found = job_store.find_job(session, job_id=job_id)
             if found is None:
                 return None
-            job = found[0]
+            job, city = found
             if not job_store.adopt_job(session, job_id=job_id, host=host, pid=pid):
                 return job.status
-        lock = CityLock(engine, city_id=job.city_id)
-        while not lock.try_acquire():
-            status = _status(engine, job_id)
-            if status is not JobStatus.QUEUED:
-                return status
-            time.sleep(poll_s)
+        lock = None
+        if job.kind in CHANGING_JOBS:
+            lock = CityLock(engine, city=city, kind=f"{job.kind} job {job.id[:8]}")
+            while not lock.try_acquire():
+                status = _status(engine, job_id)
+                if status is not JobStatus.QUEUED:
+                    return status
+                time.sleep(poll_s)
+            sweep_temporary(city_folder(settings, city))  # what killed jobs left
         try:
             with session_scope(engine) as session:
                 claimed = job_store.claim_job(session, job_id=job_id, host=host, pid=pid)
@@ -364,7 +374,8 @@ def execute_job(settings: Settings, job_id: str, *, poll_s: float = POLL_S) -> J
                 return _status(engine, job_id)
             return run_claimed_job(engine=engine, settings=settings, job_id=job_id)
         finally:
-            lock.release()
+            if lock is not None:
+                lock.release()
     finally:
         engine.dispose()
 

@@ -10,6 +10,7 @@ keeps both source ids; removing it from one source leaves it to the other.
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -107,8 +108,10 @@ def import_network(*, engine: Engine, settings: Settings, name: str, path: Path)
     -----
     The network stays in ``network.lcnet`` in the city's folder (``<data_dir>/cities/<name>``,
     see :func:`~lifecircle.services.city.cities.city_folder`); the database only
-    records its path. The file is built under a temporary name and renamed just before
-    the run commits, so a failed import leaves the previous network in place.
+    records its path. The file is built under a temporary name of its own in that
+    folder and renamed (``os.replace``) just before the run commits, so a failed import
+    leaves the previous network in place, and a killed one only a temporary file that the
+    next job of the city removes.
 
     """
     path = require_file(path, "--network")
@@ -124,7 +127,10 @@ def import_network(*, engine: Engine, settings: Settings, name: str, path: Path)
         file_format=file_format,
         options={},
     )
-    tmp = target.with_name(f".{target.name}.{run.id}.tmp")
+    # a name no other writer uses, in the target's folder so that the rename is atomic;
+    # a killed import leaves it, and the next job holding the city's lock sweeps it
+    # (see services/city/locking.py)
+    tmp = target.with_name(f".{target.name}.{run.id}.{secrets.token_hex(4)}.tmp")
     notes: list[str] = []
     try:
         with recorded(engine, run), writing(target, tmp):
