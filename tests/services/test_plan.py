@@ -31,7 +31,7 @@ from lifecircle.services.candidates import (
 )
 from lifecircle.services.city.data import CityData, load_city_data
 from lifecircle.services.plan import PlanParams, plan, run_plan, stored_plan
-from lifecircle.services.plan.category import area_homes
+from lifecircle.services.plan.prepare import area_homes
 from lifecircle.store.migrate import open_database
 from tests.services.futian import EAST_GAPS, make_futian_city
 from tests.store import conftest as store_conftest

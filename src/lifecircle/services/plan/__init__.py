@@ -17,10 +17,10 @@ and returns the plan document of docs/assessment.md; :func:`run_plan` loads the 
 plans and stores the document.
 """
 
-from lifecircle.services.plan.category import expand_codes, expand_groups
 from lifecircle.services.plan.document import plan, run_plan, stored_plan
 from lifecircle.services.plan.joint import joint_plan
 from lifecircle.services.plan.params import MODES, SOLVER_NAMES, PlanParams
+from lifecircle.services.plan.prepare import expand_codes, expand_groups
 
 __all__ = [
     "MODES",

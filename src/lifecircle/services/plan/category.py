@@ -1,4 +1,4 @@
-"""One category's plan: demand, candidates, the model and its solver, and who each site serves."""
+"""One category's plan: the model of its walks, its solver, and who each site serves."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifecircle.core.assess.categories import GROUPS
 from lifecircle.core.plan import (
     LSCP,
     MCLP,
@@ -20,17 +19,8 @@ from lifecircle.core.plan import (
     milp_solver,
 )
 from lifecircle.core.plan.split import SplitSolver
-from lifecircle.core.walk.access import accessibility
-from lifecircle.core.walk.snap import Snapped, snap_points
-from lifecircle.errors import DataError, InfeasibleError, NotFoundError, ValidationError
-from lifecircle.services.candidates import (
-    Candidates,
-    file_candidates,
-    network_candidates,
-    pairs_within,
-    undominated,
-    within,
-)
+from lifecircle.errors import InfeasibleError
+from lifecircle.services.candidates import undominated
 from lifecircle.services.plan.params import TOL, PlanParams
 
 if TYPE_CHECKING:
@@ -38,93 +28,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
-    from lifecircle.core.assess.categories import Taxonomy
-    from lifecircle.core.walk.network import WalkNetwork
-    from lifecircle.services.city.data import CityData
-
-# --- inputs ------------------------------------------------------------------------------
-
-
-def expand_groups(data: CityData, codes: tuple[str, ...]) -> tuple[str, ...]:
-    """Category codes, with a group name (``basic``, ``quality``) standing for its members."""
-    return expand_codes(data.taxonomy, codes)
-
-
-def expand_codes(taxonomy: Taxonomy, codes: tuple[str, ...]) -> tuple[str, ...]:
-    """:func:`expand_groups` in a taxonomy: each group name replaced by its members' codes."""
-    out: list[str] = []
-    for code in codes:
-        members = [c.code for c in taxonomy.in_group(code)] if code in GROUPS else []
-        out.extend(members or [code])
-    return tuple(dict.fromkeys(out))
-
-
-def planned_columns(data: CityData, codes: tuple[str, ...]) -> list[int]:
-    """Taxonomy columns of the categories asked, refusing unknown codes."""
-    unknown = [c for c in codes if c not in data.categories]
-    if unknown:
-        raise ValidationError(
-            f"unknown categor{'ies' if len(unknown) > 1 else 'y'} "
-            f"{', '.join(repr(c) for c in unknown)}: taxonomy {data.taxonomy.name!r} has "
-            + ", ".join(data.categories)
-        )
-    return [data.categories.index(c) for c in codes]
-
-
-def area_homes(data: CityData, community: str | None) -> NDArray[np.int64]:
-    """The homes of the planned area (with residents), refusing unknown communities."""
-    zone = data.homes.zone
-    if community is None:
-        inside = zone >= 0
-        where = f"city {data.name!r}"
-    else:
-        codes = data.units.codes
-        if community not in codes:
-            by_name = [c for c, n in zip(codes, data.units.names, strict=True) if n == community]
-            hint = f" (the code of {community!r} is {by_name[0]!r})" if len(by_name) == 1 else ""
-            shown = ", ".join(codes[:5]) + (", …" if len(codes) > 5 else "")
-            raise NotFoundError(
-                f"city {data.name!r} has no community {community!r}{hint}; "
-                f"its {len(codes)} {data.units.level or 'unit'} codes include {shown}"
-            )
-        inside = zone == codes.index(community)
-        where = f"community {community!r}"
-    homes = np.flatnonzero(inside & (data.homes.weight > 0))
-    if homes.size == 0:
-        raise DataError(f"{where} has no residents: nothing to plan")
-    return homes
-
-
-def existing_places(
-    data: CityData, homes: Snapped, cols: list[int], limit_m: float, max_snap_m: float
-) -> NDArray[np.bool_]:
-    """Per home and planned category: an existing place lies within the limit."""
-    column = np.full(len(data.categories), -1)
-    column[cols] = np.arange(len(cols))
-    pair = np.flatnonzero(column[data.places.pair_category] >= 0)
-    rows = data.places.pair_place[pair]  # only the places of the planned categories
-    result = accessibility(
-        data.net,
-        origins=homes,
-        places=snap_points(
-            data.net, data.places.lon[rows], data.places.lat[rows], max_snap_m=max_snap_m
-        ),
-        place_category=column[data.places.pair_category[pair]],
-        categories=[data.categories[c] for c in cols],
-        limit_m=limit_m,
-        with_counts=False,
-    )
-    return np.isfinite(result.metres)
-
-
-def planned_candidates(data: CityData, params: PlanParams) -> Candidates:
-    """The plan's candidate sites: points along the streets, or the user's file."""
-    if params.candidates is None:
-        return network_candidates(data.net, spacing_m=params.spacing_m)
-    return file_candidates(
-        data.net, params.candidates, crs=params.candidates_crs, max_snap_m=params.max_snap_m
-    )
-
+    from lifecircle.services.plan.prepare import Reach
 
 # --- one category --------------------------------------------------------------------------
 
@@ -206,33 +110,15 @@ def plan_category(
     code: str,
     covered: NDArray[np.bool_],
     weight: NDArray[np.float64],
-    graph_net: WalkNetwork,
-    home: tuple[NDArray[np.int64], NDArray[np.float64]],
-    cand: tuple[NDArray[np.int64], NDArray[np.float64]],
+    reach: Reach,
     params: PlanParams,
     step: Callable[[str], None],
 ) -> Outcome:
-    """Candidates within reach, their pairs with the uncovered homes, the model solved."""
-    (h_node, h_off), (c_node, c_off), limit = home, cand, params.limit_m
-    need = np.flatnonzero(~covered & (h_node >= 0))
-    step(f"{code}: walks from the candidates")
-    near = within(
-        graph_net,
-        seed_node=h_node[need],
-        seed_offset_m=h_off[need],
-        node=c_node,
-        offset_m=c_off,
-        limit_m=limit,
-    )
-    local = np.flatnonzero(near)
-    hi, ci, metres = pairs_within(
-        graph_net,
-        a_node=h_node[need],
-        a_offset_m=h_off[need],
-        b_node=c_node[local],
-        b_offset_m=c_off[local],
-        limit_m=limit,
-    )
+    """The model of the walks ``reach`` (:mod:`~lifecircle.services.plan.prepare`) solved."""
+    need, local, hi, ci, metres = (
+        reach.need, reach.local, reach.pair_home, reach.pair_cand, reach.metres,
+    )  # fmt: skip
+    limit = params.limit_m
     reachable = np.zeros(weight.size, dtype=bool)
     reachable[need[hi]] = True
     unreachable = ~covered & ~reachable

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lifecircle import __version__
-from lifecircle.core.walk.insert import insert_points
-from lifecircle.core.walk.snap import Snapped, snap_points
 from lifecircle.errors import ValidationError
-from lifecircle.services.candidates import (
-    near_demand,
-)
 from lifecircle.services.city.data import CityData, load_compute_store
 from lifecircle.services.hours import moment_at, open_places
-from lifecircle.services.plan.category import (
-    Outcome,
-    area_homes,
-    existing_places,
-    expand_groups,
-    plan_category,
-    planned_candidates,
-    planned_columns,
-)
+from lifecircle.services.plan.category import Outcome, plan_category
 from lifecircle.services.plan.joint import joint_plan
 from lifecircle.services.plan.params import (
     TOL,
@@ -36,6 +22,7 @@ from lifecircle.services.plan.params import (
     rounded_share,
     solver_name,
 )
+from lifecircle.services.plan.prepare import category_reach, prepare
 from lifecircle.store import cities as city_store
 from lifecircle.store.db import session_scope
 from lifecircle.store.runs import get_plan, save_plan
@@ -97,29 +84,13 @@ def plan(
     """
     step = progress or (lambda _: None)
     started = time.perf_counter()
-    params = replace(params, categories=expand_groups(data, params.categories))
-    cols = planned_columns(data, params.categories)
-    homes = area_homes(data, params.community)
-    weight = data.homes.weight[homes]
-    zone = data.homes.zone[homes]
-    step("attaching residents to the streets")
-    h_snap = snap_points(
-        data.net, data.homes.lon[homes], data.homes.lat[homes], max_snap_m=params.max_snap_m
-    )
-    step("walks to the existing places")
-    covered0 = existing_places(data, h_snap, cols, params.limit_m, params.max_snap_m)
-    step("candidate sites")
-    cands = planned_candidates(data, params)
-    demand = ~covered0.all(axis=1)  # homes some planned category does not reach yet
-    cands = near_demand(data.net, cands, h_snap.take(np.flatnonzero(demand)), params.limit_m)
-    graph = insert_points(data.net, Snapped.concat([h_snap, cands.snapped]))
-    n = homes.size
-    home = (graph.node[:n].astype(np.int64), graph.offset_m[:n])
-    cand = (graph.node[n:].astype(np.int64), graph.offset_m[n:])
-    outcomes = [
-        plan_category(code, covered0[:, j], weight, graph.net, home, cand, params, step)
-        for j, code in enumerate(params.categories)
-    ]
+    prep = prepare(data, params, step)
+    params, weight, zone = prep.params, prep.weight, prep.zone
+    covered0, cands, n = prep.covered, prep.cands, prep.homes.size
+    outcomes = []
+    for j, code in enumerate(params.categories):  # each category's walks, then its model
+        reach = category_reach(prep, covered0[:, j], code, step)
+        outcomes.append(plan_category(code, covered0[:, j], weight, reach, params, step))
 
     step("the plan document")
     codes, names = data.units.codes, data.units.names
@@ -164,7 +135,7 @@ def plan(
                 "candidates_kept": out.n_kept,
                 "unreachable_population": rounded_pop(weight[out.unreachable].sum()),
                 "unreachable_points": int(out.unreachable.sum()),
-                "note": _note(out, weight, h_snap.ok, params),
+                "note": _note(out, weight, prep.snapped.ok, params),
                 "objective": round(r.objective, 4),
                 "bound": None if r.bound is None else round(r.bound, 4),
             }
@@ -207,13 +178,13 @@ def plan(
             "data": {
                 **data.versions,
                 "population_points": int(n),
-                "unsnapped_points": int((~h_snap.ok).sum()),
+                "unsnapped_points": int((~prep.snapped.ok).sum()),
                 "places": len(data.places),
             },
         },
         "sites": sites,
         "covered_population": rounded_pop(after.sum()),
-        "total_population": rounded_pop(weight.sum() * len(cols)),
+        "total_population": rounded_pop(weight.sum() * len(params.categories)),
         "optimal": optimal,
         "gap": 0.0 if optimal else (None if None in gaps else max(gaps)),
         "candidates": {

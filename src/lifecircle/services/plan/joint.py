@@ -1,10 +1,11 @@
 """The joint plan (一点多用): every missing category at once, units hosting allowed combinations.
 
-The demand, candidates and walks are those of the per-category plan
-(:mod:`lifecircle.services.plan.category`); each category's uncovered homes become its
-rows of :class:`~lifecircle.core.plan.joint.JointCover`, with the combinations of the
-packaged (or the user's) table. The per-category plans are solved as well, so the
-document compares the units both need (``joint.per_category_sites``).
+The demand, candidates and walks are those of the per-category plan, computed once
+(:mod:`lifecircle.services.plan.prepare`): each category's walks are solved as its own
+plan (:func:`~lifecircle.services.plan.category.plan_category`), so the document
+compares the units both need (``joint.per_category_sites``), and the same pairs are
+the category's rows of :class:`~lifecircle.core.plan.joint.JointCover`, with the
+combinations of the packaged (or the user's) table.
 """
 
 from __future__ import annotations
@@ -20,18 +21,8 @@ from scipy import sparse
 
 from lifecircle import __version__
 from lifecircle.core.plan.joint import Combination, JointCover
-from lifecircle.core.walk.insert import insert_points
-from lifecircle.core.walk.snap import Snapped, snap_points
 from lifecircle.io.combinations import load_combinations
-from lifecircle.services.candidates import near_demand, pairs_within, within
-from lifecircle.services.plan.category import (
-    area_homes,
-    existing_places,
-    expand_groups,
-    plan_category,
-    planned_candidates,
-    planned_columns,
-)
+from lifecircle.services.plan.category import plan_category
 from lifecircle.services.plan.params import (
     TOL,
     PlanParams,
@@ -39,35 +30,19 @@ from lifecircle.services.plan.params import (
     rounded_share,
     solver_name,
 )
+from lifecircle.services.plan.prepare import (
+    category_reach,
+    expand_groups,
+    planned_columns,
+    prepare,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from numpy.typing import NDArray
 
-    from lifecircle.core.walk.network import WalkNetwork
     from lifecircle.services.city.data import CityData
-
-
-def _pattern(
-    graph: WalkNetwork,
-    need: NDArray[np.int64],
-    home: tuple[NDArray[np.int64], NDArray[np.float64]],
-    cand: tuple[NDArray[np.int64], NDArray[np.float64]],
-    limit_m: float,
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The (home, candidate) pairs within the limit for the homes ``need``."""
-    (h_node, h_off), (c_node, c_off) = home, cand
-    near = within(
-        graph, seed_node=h_node[need], seed_offset_m=h_off[need],
-        node=c_node, offset_m=c_off, limit_m=limit_m,
-    )  # fmt: skip
-    local = np.flatnonzero(near)
-    hi, ci, _ = pairs_within(
-        graph, a_node=h_node[need], a_offset_m=h_off[need],
-        b_node=c_node[local], b_offset_m=c_off[local], limit_m=limit_m,
-    )  # fmt: skip
-    return need[hi].astype(np.int64), local[ci].astype(np.int64)
 
 
 def joint_plan(
@@ -93,54 +68,32 @@ def joint_plan(
     """
     step = progress or (lambda _: None)
     started = time.perf_counter()
-    params = replace(params, categories=expand_groups(data, params.categories))
-    cols = planned_columns(data, params.categories)
+    # the categories first, then the combinations, then the area: the errors' order
+    planned_columns(data, expand_groups(data, params.categories))
     source, rows = load_combinations(params.combinations, known=tuple(data.categories))
-    homes = area_homes(data, params.community)
-    weight = data.homes.weight[homes]
-    zone = data.homes.zone[homes]
-    step("attaching residents to the streets")
-    h_snap = snap_points(
-        data.net, data.homes.lon[homes], data.homes.lat[homes], max_snap_m=params.max_snap_m
-    )
-    step("walks to the existing places")
-    covered_all = existing_places(data, h_snap, cols, params.limit_m, params.max_snap_m)
-    gap = np.asarray(~covered_all.all(axis=0), dtype=bool)
+    prep = prepare(data, params, step)
+    params, weight, zone = prep.params, prep.weight, prep.zone
+    gap = np.asarray(~prep.covered.all(axis=0), dtype=bool)
     codes = tuple(c for j, c in enumerate(params.categories) if gap[j])
-    covered0 = covered_all[:, gap]
+    covered0 = prep.covered[:, gap]
     if codes:  # the parameters name the categories planned (all asked when none has a gap)
         params = replace(params, categories=codes)
-    step("candidate sites")
-    cands = planned_candidates(data, params)
-    demand = ~covered0.all(axis=1)
-    cands = near_demand(data.net, cands, h_snap.take(np.flatnonzero(demand)), params.limit_m)
-    graph = insert_points(data.net, Snapped.concat([h_snap, cands.snapped]))
-    n = homes.size
-    home = (graph.node[:n].astype(np.int64), graph.offset_m[:n])
-    cand = (graph.node[n:].astype(np.int64), graph.offset_m[n:])
 
-    # per-category plans: the comparison, and the method the city would use without joint
+    # per category: the walks once, its own plan (the comparison, and the method the
+    # city would use without joint), and its rows of the joint cover
     per_params = replace(params, joint=False, combinations=None, units_per_site=None)
-    outcomes = [
-        plan_category(code, covered0[:, j], weight, graph.net, home, cand, per_params, step)
-        for j, code in enumerate(codes)
-    ]
-
-    step("joint: walks from the candidates")
-    pairs, demand_rows, unreachable = [], [], []
-    for j in range(len(codes)):
-        need = np.flatnonzero(~covered0[:, j] & (home[0] >= 0))
-        h, c = _pattern(graph.net, need, home, cand, params.limit_m)
-        pairs.append((h, c))
-        reached = np.unique(h)
-        demand_rows.append(reached)
-        miss = ~covered0[:, j]
-        miss[reached] = False
-        unreachable.append(miss)
+    outcomes, pairs, demand_rows = [], [], []
+    for j, code in enumerate(codes):
+        reach = category_reach(prep, covered0[:, j], code, step)
+        outcomes.append(plan_category(code, covered0[:, j], weight, reach, per_params, step))
+        pairs.append(reach.pairs())
+        demand_rows.append(np.unique(pairs[-1][0]))
+    unreachable = [o.unreachable for o in outcomes]
+    cands = prep.cands
     used = np.unique(np.concatenate([c for _, c in pairs] or [np.zeros(0, np.int64)]))
     col_of = np.full(len(cands), -1)
     col_of[used] = np.arange(used.size)
-    reach = [
+    patterns = [
         sparse.csr_array(
             (np.ones(h.size), (np.searchsorted(r, h), col_of[c])), shape=(r.size, used.size)
         )
@@ -160,14 +113,14 @@ def joint_plan(
     step("joint: choosing the units")
     if codes:
         model = JointCover.from_patterns(
-            reach, combinations=combos, units_per_site=params.units_per_site
+            patterns, combinations=combos, units_per_site=params.units_per_site
         )
         result = model.solve(time_limit_s=params.time_limit_s)
     else:
         result = None
     step("the plan document")
     return _document(
-        data, params, source, cands, homes.size, h_snap.ok, weight, zone, covered0,
+        data, params, source, cands, prep.homes.size, prep.snapped.ok, weight, zone, covered0,
         codes, demand_rows, unreachable, used, result, outcomes, started,
     )  # fmt: skip
 
