@@ -3,13 +3,15 @@
 The demo city (Helsinki, real OSM network, places and buildings) is imported and assessed,
 the server started with the demo accounts, and the built console driven at desktop
 (1280 x 800), tablet (768 x 1024) and phone (375 x 812: the menu in a drawer, no sideways
-scrolling) sizes: log in as demo-official, the dashboard (the
-plan's targets, the coverage map's community outlines and the ECharts chart drawn), a
-community's page, the inbox where a claim a new merchant made through the API is approved,
-a plan run as a job followed to its end, a report job (XLSX) and its file downloaded, an
-assessment by hour started from the Jobs page (its time options), what-if at a chosen
-moment: a breakfast shop typed in by its position and the communities it changes, then the
-dashboard's and a community's coverage by hour (heat map, weekend, the table). No
+scrolling) sizes: log in as demo-official, the dashboard (the plan's targets, the
+coverage map's community outlines and the ECharts chart drawn), a community's page, the
+inbox where a claim a new merchant made through the API is approved, a plan run as a job
+followed to its end and its sites shown (map, table), a joint plan (一点多用) from the same form at
+desktop and phone size with its units (tags of the categories each hosts, the
+communities it closes) and the comparison, a report job (XLSX) and its file downloaded,
+an assessment by hour started from the Jobs page (its time options), what-if at a chosen
+moment: a breakfast shop typed in by its position and the communities it changes, then
+the dashboard's and a community's coverage by hour (heat map, weekend, the table). No
 console error; no request leaves 127.0.0.1; axe-core finds no serious or critical
 violation on each page. Screenshots go to ``test-output/web/``.
 """
@@ -43,6 +45,7 @@ __all__ = ["browser"]  # the residents' e2e browser fixture, shared
 
 SIZES = {"desktop": (1280, 800), "tablet": (768, 1024), "phone": (375, 812)}
 CLAIMED_FROM = {"desktop": 0, "tablet": 5, "phone": 10}  # each size approves its own claim
+JOINT_SIZES = {"desktop", "phone"}  # a joint plan job (about 10 s on the demo) at these
 
 
 def _axe(page: Page, name: str) -> None:
@@ -190,6 +193,34 @@ def test_official_dashboard_community_claim_and_plan(
     page.get_by_test_id("start-plan").click()
     page.wait_for_selector("[data-testid=job][data-status=succeeded]", timeout=60_000)
     assert page.get_by_test_id("job-progress").get_attribute("aria-valuenow") == "100"
+    # the stored plan's sites on a map and in a table
+    page.locator("[data-testid=plan-card][data-joint=false] path.lc-plan-site").first.wait_for(
+        state="attached", timeout=15_000
+    )
+    if size in JOINT_SIZES:  # a joint plan (一点多用): its units, what each hosts and closes
+        page.get_by_test_id("plan-joint").click()
+        page.get_by_test_id("plan-units").wait_for()
+        page.get_by_test_id("start-plan").click()
+        page.locator("[data-testid=plan-card][data-joint=true]").wait_for(timeout=60_000)
+        assert page.locator("[data-testid=job][data-kind=plan]").get_attribute("data-status") == (
+            "succeeded"
+        )
+        summary = page.get_by_test_id("joint-summary").inner_text()
+        assert "个一点多用网点 vs 分业态规划" in summary, summary
+        assert "下界" in summary, summary
+        assert "差距" in summary, summary
+        units = page.locator("[data-testid=joint-units] .el-table__row")
+        assert units.count() >= 1
+        assert units.first.locator("[data-testid=host-tag]").count() >= 1
+        assert page.locator("[data-testid=joint-units] [data-testid=host-tag]").count() > (
+            units.count()
+        )  # some unit hosts more than one category
+        assert units.first.get_by_test_id("closes").inner_text().strip()
+        assert page.locator("path.lc-plan-unit").count() == units.count()
+        page.get_by_test_id("plan-card").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"officials-joint-{size}.png"), full_page=True)
+        _axe(page, "joint plan")
+        page.get_by_test_id("plan-joint").click()  # back to the best k (later sizes' plans)
     # a report job (XLSX only) and its file downloaded with the token
     page.get_by_test_id("format-html").click()  # on by default: off, XLSX stays
     page.get_by_test_id("start-report").click()

@@ -8,8 +8,9 @@ and compute alike. The API takes these models as request bodies (a bad value ans
 422 naming the field) and a job stores them as JSON and rebuilds them when it runs.
 
 Options naming files on the server (``--targets FILE.toml``, ``--candidates FILE``,
-``report -o PATH``) are not offered: a client chooses among packaged targets, plans on
-street candidates, and gets its reports written under the city's folder.
+``plan --combinations FILE``, ``report -o PATH``) are not offered: a client chooses among
+packaged targets, plans on street candidates (a joint plan with the packaged
+combinations), and gets its reports written under the city's folder.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from lifecircle.core.assess.circles import CircleRules, GradeRules
 from lifecircle.core.assess.hours import day_from_text
@@ -28,6 +29,9 @@ from lifecircle.services.assess import AssessParams
 from lifecircle.services.hours import TimeOptions, check_moment_text
 from lifecircle.services.plan import PlanParams
 from lifecircle.store.models import JobKind
+
+MAX_UNITS_PER_SITE = 50
+"""Most units per candidate site a joint plan job may ask for."""
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 """Text without control characters."""
@@ -237,6 +241,35 @@ class PlanOptions(_Options):
         le=3600,
         description="Time limit of each category's solve (model, reductions, every part), s.",
     )
+    joint: bool = Field(
+        default=False,
+        description="一点多用: plan the categories with gaps together, units hosting the "
+        "packaged combinations of categories (cover mode, share 1: every gap closed).",
+    )
+    units_per_site: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_UNITS_PER_SITE,
+        description="joint: most units one candidate site may hold (default: no limit).",
+    )
+
+    @field_validator("joint")
+    @classmethod
+    def _joint_covers(cls, value: bool, info: ValidationInfo) -> bool:
+        if value:
+            given = info.data
+            if given.get("mode", "cover") != "cover":
+                raise ValueError("a joint plan closes every gap: mode must be 'cover', not 'max'")
+            if given.get("share", 1.0) != 1.0:
+                raise ValueError("a joint plan closes every gap: share must be 1")
+        return value
+
+    @field_validator("units_per_site")
+    @classmethod
+    def _joint_only(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and not info.data.get("joint", False):
+            raise ValueError("units_per_site applies to joint plans only (joint: true)")
+        return value
 
     @model_validator(mode="after")
     def _valid(self) -> PlanOptions:
@@ -257,6 +290,8 @@ class PlanOptions(_Options):
             spacing_m=self.spacing_m,
             max_snap_m=self.max_snap_m,
             time_limit_s=self.time_limit_s,
+            joint=self.joint,
+            units_per_site=self.units_per_site,
         )
 
 

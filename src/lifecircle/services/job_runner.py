@@ -77,6 +77,9 @@ ASSESS_STEPS = 6
 PLAN_STEPS = 6
 """Steps :func:`~lifecircle.services.plan.run_plan` reports besides two per category."""
 
+JOINT_STEPS = 2
+"""Steps a joint plan reports besides those of the per-category plans it compares with."""
+
 REPORT_STEPS = 2
 """Steps :func:`~lifecircle.services.report.write_report` reports per file."""
 
@@ -215,12 +218,41 @@ def _plan(engine: Engine, settings: Settings, job: Job, city: str, options: Any)
 
     def work(step: ProgressRecorder) -> dict[str, Any]:
         document = run_plan(engine=engine, name=city, params=params, progress=step)
-        return {
-            "plan_id": document["plan"]["id"],
-            "summary": {"sites": len(document["sites"]), "optimal": document["optimal"]},
-        }
+        return {"plan_id": document["plan"]["id"], "summary": plan_summary(document)}
 
-    return PLAN_STEPS + 2 * n, work
+    return PLAN_STEPS + 2 * n + (JOINT_STEPS if params.joint else 0), work
+
+
+def plan_summary(document: dict[str, Any]) -> dict[str, Any]:
+    """A plan job's headline figures: its sites; a joint plan's units and their comparison.
+
+    A joint plan (一点多用) adds ``units`` (each unit's rank, id, position, the categories
+    it hosts and the communities whose gaps it closes, per category) and ``joint`` (the
+    method, bound and gap, and the per-category plans' site count for comparison).
+    """
+    summary: dict[str, Any] = {"sites": len(document["sites"]), "optimal": document["optimal"]}
+    joint = document.get("joint")
+    if joint is None:
+        return summary
+    return summary | {
+        "units": [
+            {k: unit[k] for k in ("rank", "id", "lon", "lat", "hosts", "closes")}
+            for unit in document.get("units", [])
+        ],
+        "joint": {
+            k: joint.get(k)
+            for k in (
+                "units",
+                "per_category_sites",
+                "saved_units",
+                "solver",
+                "bound",
+                "gap",
+                "optimal",
+                "combinations",
+            )
+        },
+    }
 
 
 def _report(

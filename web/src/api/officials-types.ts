@@ -97,6 +97,9 @@ export interface PlannedSite {
   lon: number;
   lat: number;
   newly_covered_population: number | null;
+  /** A joint plan (一点多用): the unit this category opens in, and all the unit hosts. */
+  unit?: number | null;
+  hosts?: string[];
 }
 
 /** `GET /cities/{city}/communities/{code}`: a community's card. */
@@ -121,7 +124,7 @@ export interface CommunityCard {
   grade: string;
   grade_zh: string;
   grade_rule: string;
-  plan: { id: number | null; created_at: string | null; gaps: string[]; sites: PlannedSite[] } | null;
+  plan: { id: number | null; created_at: string | null; gaps: string[]; sites: PlannedSite[]; joint?: boolean } | null;
 }
 
 export interface FeedbackCell {

@@ -7,6 +7,8 @@ import { createI18n } from "vue-i18n";
 import en from "./en";
 import hoursEn from "./hours.en";
 import hoursZh from "./hours.zh-CN";
+import jointEn from "./joint.en";
+import jointZh from "./joint.zh-CN";
 import officialsEn from "./officials.en";
 import officialsVoiceEn from "./officials-voice.en";
 import officialsVoiceZh from "./officials-voice.zh-CN";
@@ -26,8 +28,8 @@ export const i18n = createI18n({
   locale: "zh-CN",
   fallbackLocale: "zh-CN",
   messages: {
-    "zh-CN": { ...zh, officials: { ...officialsZh, planning: planningZh, hours: hoursZh }, merchant: merchantsZh, voice: voiceZh, ovoice: officialsVoiceZh },
-    en: { ...en, officials: { ...officialsEn, planning: planningEn, hours: hoursEn }, merchant: merchantsEn, voice: voiceEn, ovoice: officialsVoiceEn },
+    "zh-CN": { ...zh, officials: { ...officialsZh, planning: planningZh, hours: hoursZh, joint: jointZh }, merchant: merchantsZh, voice: voiceZh, ovoice: officialsVoiceZh },
+    en: { ...en, officials: { ...officialsEn, planning: planningEn, hours: hoursEn, joint: jointEn }, merchant: merchantsEn, voice: voiceEn, ovoice: officialsVoiceEn },
   },
 });
 

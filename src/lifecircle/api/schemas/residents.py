@@ -164,6 +164,12 @@ class PlannedSitePublic(_Public):
     lon: float
     lat: float
     newly_covered_population: float | None
+    unit: int | None = Field(
+        default=None, description="A joint plan's (一点多用) unit this category opens in."
+    )
+    hosts: list[str] = Field(
+        default_factory=list, description="A joint plan: every category that unit hosts."
+    )
 
 
 class CommunityPlanPublic(_Public):
@@ -175,6 +181,7 @@ class CommunityPlanPublic(_Public):
     before: dict[str, float | None]
     after: dict[str, float | None]
     sites: list[PlannedSitePublic]
+    joint: bool = Field(default=False, description="A joint plan (一点多用): units, not sites.")
 
 
 class CommunityCardPublic(_Public):

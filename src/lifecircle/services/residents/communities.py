@@ -134,6 +134,8 @@ class PlannedSite:
     lon: float
     lat: float
     newly_covered_population: float | None
+    unit: int | None = None
+    hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class CommunityPlan:
     before: dict[str, float | None]
     after: dict[str, float | None]
     sites: tuple[PlannedSite, ...]
+    joint: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,8 +186,9 @@ def _plan_sheet(plan: dict[str, Any] | None, code: str, crs: str) -> CommunityPl
     sheet = next((c for c in plan.get("communities", []) if c.get("code") == code), None)
     if sheet is None:
         return None
-    wanted = set(sheet.get("sites", []))
-    sites = [s for s in plan.get("sites", []) if s.get("id") in wanted]
+    # a site entry per category it opens (a joint unit: one per category it hosts), kept
+    # when it serves this community's residents
+    sites = [s for s in plan.get("sites", []) if code in s.get("communities", [])]
     x, y = points_out([s["lon"] for s in sites], [s["lat"] for s in sites], crs)
     info = plan.get("plan", {})
     return CommunityPlan(
@@ -200,9 +204,12 @@ def _plan_sheet(plan: dict[str, Any] | None, code: str, crs: str) -> CommunityPl
                 lon=float(x[i]),
                 lat=float(y[i]),
                 newly_covered_population=s.get("newly_covered_population"),
+                unit=s.get("unit"),
+                hosts=tuple(s.get("hosts", ())),
             )
             for i, s in enumerate(sites)
         ),
+        joint="joint" in plan,
     )
 
 
