@@ -22,6 +22,7 @@ from lifecircle.services.coupons import CouponSpec, create_coupon, shop_coupons
 from lifecircle.services.ownership import grant_place, my_places
 from lifecircle.services.prices import ItemDraft, publish_item, shop_items
 from lifecircle.services.redemptions import redeem
+from lifecircle.services.shops import claim_place, my_applications
 from lifecircle.services.stock.batches import create_batch, shop_batches, today_local
 from lifecircle.store import shops as shop_store
 from lifecircle.store.audit import AuditEntry, list_changes
@@ -361,3 +362,43 @@ def test_an_import_leaves_two_merchants_shops_apart(world: ShopWorld, tmp_path: 
     with session_scope(engine) as session:
         assert session.get(Place, corner) is not None
         assert session.get(Place, world.osm_place) is not None
+
+
+def test_a_source_dropping_a_merchant_s_shop_leaves_it(world: ShopWorld, tmp_path: Path) -> None:
+    """Not a merge, but the same promise: a re-import never deletes a shop with its data."""
+    engine, merchant = world.engine, world.accounts["merchant"]
+    settings = Settings(data_dir=tmp_path / "data", database_url="sqlite://")
+    path = _corner(tmp_path)
+    import_places(
+        engine=engine, settings=settings, name=CITY, path=path, file_format="csv", dedupe_m=0
+    )
+    with session_scope(engine) as session:
+        corner = session.scalars(select(Place.id).where(Place.uid == "corner:c1")).one()
+    ids = _stock_shop(world, corner, merchant)
+    path.write_text("id,lon,lat,category,name\nc2,114.06,22.55,laundry,SYNTHETIC\n")
+    outcome = import_places(
+        engine=engine, settings=settings, name=CITY, path=path, file_format="csv", dedupe_m=0
+    )
+    assert (outcome.details["removed"], outcome.details["removed_places"]) == (1, 0)
+    assert outcome.details["kept_by_owners"] == 1
+    _assert_shop_whole(world, corner, merchant, ids)
+
+
+def test_one_merchant_s_pending_claims_of_both_places_become_one(world: ShopWorld) -> None:
+    engine, merchant = world.engine, world.accounts["merchant"]
+    amap = _amap_twin(world)
+    osm_claim = claim_place(engine=engine, account=merchant, city=CITY, uid="osm:node/1")
+    amap_claim = claim_place(engine=engine, account=merchant, city=CITY, uid="amap:B0FF1")
+    other = claim_place(engine=engine, account=world.merchant(), city=CITY, uid="amap:B0FF1")
+    with session_scope(engine) as session:
+        merge_places(session, keep_id=world.osm_place, drop_id=amap)
+    got = {a.id: a for a in my_applications(engine=engine, user_id=merchant.id)}
+    assert (got[osm_claim.id].status, got[osm_claim.id].place_id) == ("pending", world.osm_place)
+    assert (got[amap_claim.id].status, got[amap_claim.id].place_id) == (
+        "rejected",
+        world.osm_place,
+    )
+    assert "that claim stands" in (got[amap_claim.id].reason or "")
+    with session_scope(engine) as session:
+        moved = shop_store.get_application(session, application_id=other.id)
+    assert (moved.status, moved.place_id) == ("pending", world.osm_place)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import Integer, bindparam, delete, exists, or_, select, update
 
 from lifecircle.errors import ConflictError
 from lifecircle.store.audit import MERGE, SYSTEM, Actor, AuditEntry, record_change
@@ -85,15 +85,40 @@ class Carried:
         return bool(self.moved or self.resolved or self.history or self.owner != "none")
 
 
+_KEEP = bindparam("keep_id", type_=Integer)
+_DROP = bindparam("drop_id", type_=Integer)
+_CITY = bindparam("city_id", type_=Integer)
+_OWNERS = select(PlaceOwner.place_id, PlaceOwner.user_id).where(
+    or_(PlaceOwner.place_id == _KEEP, PlaceOwner.place_id == _DROP)
+)
+_ANY_ROWS = select(
+    or_(
+        *(
+            exists().where(column == _DROP)
+            for column in (
+                PlaceOwner.place_id,
+                ShopProfile.place_id,
+                ShopEmployees.place_id,
+                PriceItem.place_id,
+                Coupon.issuer_place_id,
+                CouponShop.place_id,
+                CouponRedemption.place_id,
+                Complaint.place_id,
+                StockBatch.place_id,
+                ShopApplication.place_id,
+            )
+        ),
+        exists().where(PlaceOwner.place_id == _KEEP),
+        exists().where(AuditEntry.city_id == _CITY, AuditEntry.place_id == _DROP),
+    )
+)
+"""Whether either place is owned or the dropped one has platform rows (built once: an
+import may merge thousands of plain duplicates, and this is all they cost)."""
+
+
 def ownership_conflict(session: Session, *, keep_id: int, drop_id: int) -> tuple[int, int] | None:
     """The two owners' ids if two different merchants own the places, else ``None``."""
-    rows = dict(
-        session.execute(
-            select(PlaceOwner.place_id, PlaceOwner.user_id).where(
-                PlaceOwner.place_id.in_([keep_id, drop_id])
-            )
-        ).all()
-    )
+    rows = dict(session.execute(_OWNERS, {"keep_id": keep_id, "drop_id": drop_id}).all())
     keeper, dropper = rows.get(keep_id), rows.get(drop_id)
     if keeper is not None and dropper is not None and keeper != dropper:
         return keeper, dropper
@@ -350,22 +375,8 @@ def _has_history(session: Session, city_id: int, place_id: int) -> bool:
 
 def _has_rows(session: Session, keep: Place, drop: Place) -> bool:
     """Whether either place is owned or the dropped one has platform rows: one query."""
-    columns = (
-        PlaceOwner.place_id,
-        ShopProfile.place_id,
-        ShopEmployees.place_id,
-        PriceItem.place_id,
-        Coupon.issuer_place_id,
-        CouponShop.place_id,
-        CouponRedemption.place_id,
-        Complaint.place_id,
-        StockBatch.place_id,
-        ShopApplication.place_id,
-    )
-    found = [exists().where(column == drop.id) for column in columns]
-    found.append(exists().where(PlaceOwner.place_id == keep.id))
-    found.append(exists().where(AuditEntry.city_id == drop.city_id, AuditEntry.place_id == drop.id))
-    return bool(session.scalar(select(or_(*found))))
+    values = {"keep_id": keep.id, "drop_id": drop.id, "city_id": drop.city_id}
+    return bool(session.scalar(_ANY_ROWS, values))
 
 
 def _rows(result: Any) -> int:

@@ -28,6 +28,7 @@ from lifecircle.store.models import (
     PlaceCategory,
     PlaceSource,
 )
+from lifecircle.store.owners import city_owners
 from lifecircle.store.place_merge import carry_over, check_mergeable
 from lifecircle.store.rows import PlaceRemoval, PlaceUpsert
 from lifecircle.store.versions import bump_places_version, record_removals, touch_places
@@ -236,7 +237,9 @@ def remove_absent_places(
         ``removed`` source ids; of their places, ``deleted`` that no source lists any
         more (gone with their categories), and ``kept`` that other sources still list
         (they lose the categories this source gave, unless it still lists them under
-        another id); ``removed_ids`` the source ids, sorted.
+        another id); ``removed_ids`` the source ids, sorted; ``owned``: places no
+        source lists any more that a merchant owns, kept whole (a merchant's shop,
+        prices and coupons are never lost to a re-import).
 
     """
     keep = set(listed)
@@ -255,7 +258,9 @@ def remove_absent_places(
         )
         for pid, name in session.execute(query):
             known[pid].add(name)
-    orphans = [pid for pid in places if not known[pid]]
+    unlisted = [pid for pid in places if not known[pid]]
+    owned = city_owners(session, city_id=city_id) if unlisted else {}
+    orphans = [pid for pid in unlisted if pid not in owned]  # a merchant's shop stays
     dropped = [pid for pid in places if known[pid] and source not in known[pid]]
     for part in chunks(dropped, IN_CHUNK):
         session.execute(
@@ -277,6 +282,7 @@ def remove_absent_places(
         deleted=len(orphans),
         kept=sum(1 for pid in places if known[pid] - {source}),
         removed_ids=tuple(sid for sid, _ in gone),
+        owned=len(unlisted) - len(orphans),
     )
 
 

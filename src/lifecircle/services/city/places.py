@@ -295,7 +295,8 @@ def import_places(
     ImportOutcome
         ``details``: ``source_name``, places per category, ``inserted``, ``updated``,
         ``removed`` (source ids no longer listed: ``removed_places`` deleted,
-        ``kept_by_other_sources``, ``removed_ids``), merged pairs; ``not_merged``
+        ``kept_by_other_sources``, ``kept_by_owners`` (merchants' shops no source
+        lists any more stay), ``removed_ids``), merged pairs; ``not_merged``
         (``not_merged_pairs``): duplicates left apart because two different merchants
         own them (``reason`` ``both claimed``).
 
@@ -381,6 +382,7 @@ def import_places(
                     "removed": removal.removed,
                     "removed_places": removal.deleted,
                     "kept_by_other_sources": removal.kept,
+                    "kept_by_owners": removal.owned,
                     "removed_ids": list(removal.removed_ids[:LISTED_REMOVED]),
                     "merged": len(merged),
                     "merged_pairs": merged[:LISTED_MERGES],
@@ -412,6 +414,8 @@ def _message(
     removed = f"{removal.removed:,} removed"
     if removal.kept:
         removed += f" ({removal.kept:,} of them still listed by another source)"
+    if removal.owned:
+        removed += f" ({removal.owned:,} merchant's shop(s) kept, listed by no source)"
     text = (
         f"source {source}: {n_places:,} places ({upsert.inserted:,} new, "
         f"{upsert.updated:,} updated, {removed}, {len(merges.merged):,} merged into places of "
