@@ -408,8 +408,17 @@ def merge_places(session: Session, *, keep_id: int, drop_id: int, actor: Actor =
     """
     if keep_id == drop_id:
         raise ValidationError(f"cannot merge place {keep_id} into itself")
-    keep = session.get(Place, keep_id)
-    drop = session.get(Place, drop_id)
+    # both rows locked (in id order) until the merge commits: a merchant's write to the
+    # dropped place waits for it, then fails, rather than land and go with the place
+    locked = session.scalars(
+        select(Place)
+        .where(Place.id.in_([keep_id, drop_id]))
+        .order_by(Place.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    keep = next((p for p in locked if p.id == keep_id), None)
+    drop = next((p for p in locked if p.id == drop_id), None)
     if keep is None or drop is None:
         missing = keep_id if keep is None else drop_id
         raise NotFoundError(f"no place with id {missing}")
