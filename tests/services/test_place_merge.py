@@ -27,14 +27,14 @@ from lifecircle.services.stock.batches import create_batch, shop_batches, today_
 from lifecircle.store import shops as shop_store
 from lifecircle.store.audit import AuditEntry, list_changes
 from lifecircle.store.complaints import Complaint, ComplaintKind
-from lifecircle.store.coupons import CouponClaim, CouponRedemption
+from lifecircle.store.coupons import CouponClaim, CouponRedemption, CouponShop
 from lifecircle.store.db import session_scope
 from lifecircle.store.indicators import ShopEmployees
 from lifecircle.store.models import Place, PlaceSource, utc_now
 from lifecircle.store.notifications import list_notices
 from lifecircle.store.owners import owner_of
 from lifecircle.store.places import attach_place_source, merge_places, upsert_places
-from lifecircle.store.prices import PriceItem
+from lifecircle.store.prices import PriceItem, PricePeriod
 from tests.services.shops_world import CITY, OSM_SHOP, SHAPUTOU, ShopWorld, build_shop_world
 from tests.store import conftest as store_conftest
 
@@ -69,6 +69,21 @@ def _amap_twin(world: ShopWorld, source_id: str = "B0FF1", **extra: object) -> i
     return placed.place_ids[source_id]
 
 
+def _coupon(engine: Engine, merchant: Account, place_id: int) -> int:
+    """A shop coupon of ``place_id``: 3 yuan off 20, ten of them, valid a week."""
+    now = utc_now()
+    spec = CouponSpec(
+        title="满20减3",
+        kind="threshold",
+        quantity=10,
+        valid_from=now - timedelta(hours=1),
+        valid_until=now + timedelta(days=7),
+        amount_off_fen=300,
+        min_spend_fen=2000,
+    )
+    return create_coupon(engine=engine, user_id=merchant.id, place_id=place_id, spec=spec).id
+
+
 def _stock_shop(world: ShopWorld, place_id: int, merchant: Account) -> dict[str, int]:
     """Make ``merchant`` own ``place_id`` with a profile, prices, a coupon claimed and
     redeemed, a batch and a complaint; the ids made."""
@@ -85,23 +100,9 @@ def _stock_shop(world: ShopWorld, place_id: int, merchant: Account) -> dict[str,
         place_id=place_id,
         draft=ItemDraft(name="牛奶", spec="1L", price_fen=1250),
     )
-    now = utc_now()
-    coupon = create_coupon(
-        engine=engine,
-        user_id=merchant.id,
-        place_id=place_id,
-        spec=CouponSpec(
-            title="满20减3",
-            kind="threshold",
-            quantity=10,
-            valid_from=now - timedelta(hours=1),
-            valid_until=now + timedelta(days=7),
-            amount_off_fen=300,
-            min_spend_fen=2000,
-        ),
-    )
+    coupon = _coupon(engine, merchant, place_id)
     resident = world.accounts["resident"]
-    claimed = claim_coupon(engine=engine, user_id=resident.id, coupon_id=coupon.id)
+    claimed = claim_coupon(engine=engine, user_id=resident.id, coupon_id=coupon)
     redeem(
         engine=engine,
         user_id=merchant.id,
@@ -128,7 +129,7 @@ def _stock_shop(world: ShopWorld, place_id: int, merchant: Account) -> dict[str,
         kind=ComplaintKind.NO_PRICE_TAGS,
         description="SYNTHETIC: 货架上没有标价",
     )
-    return {"item": milk.id, "coupon": coupon.id, "batch": batch.batch.id}
+    return {"item": milk.id, "coupon": coupon, "batch": batch.batch.id}
 
 
 def _counts(engine: Engine) -> tuple[int, int]:
@@ -268,6 +269,12 @@ def test_one_merchant_owning_both_keeps_the_newer_and_the_owner_s_data(world: Sh
     publish_item(
         engine=engine, user_id=merchant.id, place_id=amap, draft=ItemDraft("面", "斤", 280)
     )
+    coupon = _coupon(engine, merchant, world.osm_place)
+    with session_scope(engine) as session:  # the coupon is good in both shops
+        session.add(CouponShop(coupon_id=coupon, place_id=amap))
+    for place_id, employees in ((world.osm_place, 3), (amap, 5)):  # amap's reported last
+        with session_scope(engine) as session:
+            session.add(ShopEmployees(place_id=place_id, period="2026-11", employees=employees))
     with session_scope(engine) as session:
         merge_places(session, keep_id=world.osm_place, drop_id=amap)
     live = shop_items(engine=engine, user_id=merchant.id, place_id=world.osm_place)
@@ -279,10 +286,17 @@ def test_one_merchant_owning_both_keeps_the_newer_and_the_owner_s_data(world: Sh
             (old.id, True),  # the older price of the same item was withdrawn, history kept
             (new.id, False),
         ]
+        closed = session.scalars(
+            select(PricePeriod.valid_until).where(PricePeriod.item_id == old.id)
+        )
+        assert [until is not None for until in closed] == [True]
         profile = shop_store.get_profile(session, place_id=world.osm_place)
-        assert profile is not None
-        assert profile.phone == "0755-1234 5678"
+        assert (profile.phone, profile.services) == ("0755-1234 5678", ("pickup",))
         assert owner_of(session, place_id=world.osm_place) == merchant.id
+        shops = session.execute(select(CouponShop.coupon_id, CouponShop.place_id)).all()
+        assert [tuple(r) for r in shops] == [(coupon, world.osm_place)]
+        month = session.scalars(select(ShopEmployees)).one()
+        assert (month.place_id, month.employees) == (world.osm_place, 5)
 
 
 def test_two_merchants_shops_are_not_merged(world: ShopWorld) -> None:
