@@ -29,6 +29,11 @@ ENTITY_LENGTH = 32
 """Longest entity or action name (``shop``, ``price``, ``coupon``...; ``create``...)."""
 ENTITY_ID_LENGTH = 64
 """Longest entity id (row ids, codes)."""
+MERGE = "merge"
+"""The action of a place merged into another (entity ``place``, id the dropped place,
+``place_id`` the kept one: see :mod:`lifecircle.store.place_merge`)."""
+MAX_MERGE_DEPTH = 32
+"""Merges followed back from a place when listing its history (chains are short)."""
 
 _JSON = JSON().with_variant(JSONB(), "postgresql")
 
@@ -181,8 +186,9 @@ def list_changes(
     query = select(AuditEntry).where(AuditEntry.city_id == city_id)
     if communities is not None:
         query = query.where(AuditEntry.community_code.in_(sorted(communities)))
-    if place_id is not None:
-        query = query.where(AuditEntry.place_id == place_id)
+    if place_id is not None:  # with the history of the places merged into it
+        merged = merged_place_ids(session, place_id=place_id)
+        query = query.where(AuditEntry.place_id.in_([place_id, *merged]))
     if entity is not None:
         query = query.where(AuditEntry.entity == entity)
     if since is not None:
@@ -194,6 +200,29 @@ def list_changes(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
     ).all()
     return [_change(row) for row in rows], total
+
+
+def merged_place_ids(session: Session, *, place_id: int) -> list[int]:
+    """The ids of the places merged into ``place_id`` (and into those...), from the log.
+
+    A merged place's entries keep its id (rows are never changed); the merge's own
+    entry, filed under the kept place, names it.
+    """
+    found: list[int] = []
+    frontier = [place_id]
+    for _ in range(MAX_MERGE_DEPTH):
+        ids = session.scalars(
+            select(AuditEntry.entity_id).where(
+                AuditEntry.entity == "place",
+                AuditEntry.action == MERGE,
+                AuditEntry.place_id.in_(frontier),
+            )
+        ).all()
+        frontier = [int(i) for i in ids if int(i) not in found and int(i) != place_id]
+        if not frontier:
+            break
+        found.extend(frontier)
+    return found
 
 
 def changes_of(session: Session, *, entity: str, entity_id: str | int) -> list[Change]:

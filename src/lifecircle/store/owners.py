@@ -57,6 +57,16 @@ def owner_of(session: Session, *, place_id: int) -> int | None:
     return session.scalar(select(PlaceOwner.user_id).where(PlaceOwner.place_id == place_id))
 
 
+def city_owners(session: Session, *, city_id: int) -> dict[int, int]:
+    """Each owned place of a city: its id to its owner's user id (shops are few)."""
+    query = (
+        select(PlaceOwner.place_id, PlaceOwner.user_id)
+        .join(Place, Place.id == PlaceOwner.place_id)
+        .where(Place.city_id == city_id)
+    )
+    return dict(session.execute(query).all())
+
+
 @dataclass(frozen=True)
 class Shop:
     """A place a merchant owns, as the merchants' features need it."""

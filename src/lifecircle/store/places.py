@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, tuple_, update
 
 from lifecircle.errors import NotFoundError, ValidationError
 from lifecircle.store._bulk import IN_CHUNK, MAX_LISTED, chunks, insert_rows, update_rows
+from lifecircle.store.audit import SYSTEM, Actor
 from lifecircle.store.models import (
     CODE_LENGTH,
     SOURCE_ID_LENGTH,
@@ -27,6 +28,8 @@ from lifecircle.store.models import (
     PlaceCategory,
     PlaceSource,
 )
+from lifecircle.store.owners import city_owners
+from lifecircle.store.place_merge import carry_over, check_mergeable
 from lifecircle.store.rows import PlaceRemoval, PlaceUpsert
 from lifecircle.store.versions import bump_places_version, record_removals, touch_places
 
@@ -234,7 +237,9 @@ def remove_absent_places(
         ``removed`` source ids; of their places, ``deleted`` that no source lists any
         more (gone with their categories), and ``kept`` that other sources still list
         (they lose the categories this source gave, unless it still lists them under
-        another id); ``removed_ids`` the source ids, sorted.
+        another id); ``removed_ids`` the source ids, sorted; ``owned``: places no
+        source lists any more that a merchant owns, kept whole (a merchant's shop,
+        prices and coupons are never lost to a re-import).
 
     """
     keep = set(listed)
@@ -253,7 +258,9 @@ def remove_absent_places(
         )
         for pid, name in session.execute(query):
             known[pid].add(name)
-    orphans = [pid for pid in places if not known[pid]]
+    unlisted = [pid for pid in places if not known[pid]]
+    owned = city_owners(session, city_id=city_id) if unlisted else {}
+    orphans = [pid for pid in unlisted if pid not in owned]  # a merchant's shop stays
     dropped = [pid for pid in places if known[pid] and source not in known[pid]]
     for part in chunks(dropped, IN_CHUNK):
         session.execute(
@@ -275,6 +282,7 @@ def remove_absent_places(
         deleted=len(orphans),
         kept=sum(1 for pid in places if known[pid] - {source}),
         removed_ids=tuple(sid for sid, _ in gone),
+        owned=len(unlisted) - len(orphans),
     )
 
 
@@ -335,8 +343,9 @@ def attach_place_source(session: Session, *, place_id: int, source: str, source_
     """Record that ``source``'s ``source_id`` is the place ``place_id`` (a duplicate merged).
 
     If that source id already belongs to another place, that place is merged into this
-    one (:func:`merge_places`): its source ids and categories move here, and it is
-    deleted. Attaching an id the place already has does nothing.
+    one (:func:`merge_places`): its source ids, categories and platform data move here,
+    and it is deleted (:class:`~lifecircle.errors.ConflictError` if two different
+    merchants own the two). Attaching an id the place already has does nothing.
 
     Returns
     -------
@@ -377,13 +386,15 @@ def attach_place_source(session: Session, *, place_id: int, source: str, source_
     return place
 
 
-def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
+def merge_places(session: Session, *, keep_id: int, drop_id: int, actor: Actor = SYSTEM) -> Place:
     """Merge place ``drop_id`` into place ``keep_id`` and delete it.
 
     The kept place gains the other's source ids and the categories it lacks (by code
     and the source that gave them), and any of its empty attributes (name, brand,
     operator, address, opening hours) is filled from the other. Its uid, coordinates
-    and first import run stay.
+    and first import run stay. Everything the platform hung on the dropped place (its
+    owner, profile, prices, coupons, redemptions, batches, complaints...) moves to the
+    kept one (:func:`lifecircle.store.place_merge.carry_over`, audited as ``actor``).
 
     Raises
     ------
@@ -391,17 +402,29 @@ def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
         If either place does not exist.
     ValidationError
         If they are the same place or in different cities.
+    ConflictError
+        If two different merchants own the two places: nothing is merged.
 
     """
     if keep_id == drop_id:
         raise ValidationError(f"cannot merge place {keep_id} into itself")
-    keep = session.get(Place, keep_id)
-    drop = session.get(Place, drop_id)
+    # both rows locked (in id order) until the merge commits: a merchant's write to the
+    # dropped place waits for it, then fails, rather than land and go with the place
+    locked = session.scalars(
+        select(Place)
+        .where(Place.id.in_([keep_id, drop_id]))
+        .order_by(Place.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    keep = next((p for p in locked if p.id == keep_id), None)
+    drop = next((p for p in locked if p.id == drop_id), None)
     if keep is None or drop is None:
         missing = keep_id if keep is None else drop_id
         raise NotFoundError(f"no place with id {missing}")
     if keep.city_id != drop.city_id:
         raise ValidationError(f"places {keep_id} and {drop_id} are in different cities")
+    check_mergeable(session, keep_id=keep_id, drop_id=drop_id)  # before anything changes
     for attribute in ("name", "brand", "operator", "address", "opening_hours"):
         if getattr(keep, attribute) in (None, "") and getattr(drop, attribute):
             setattr(keep, attribute, getattr(drop, attribute))
@@ -427,6 +450,7 @@ def merge_places(session: Session, *, keep_id: int, drop_id: int) -> Place:
         .values(place_id=keep_id)
         .execution_options(synchronize_session=False)
     )
+    carry_over(session, keep=keep, drop=drop, actor=actor)
     session.execute(
         delete(Place).where(Place.id == drop_id).execution_options(synchronize_session=False)
     )

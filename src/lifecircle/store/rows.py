@@ -109,10 +109,12 @@ class PlaceRemoval:
     """The ids a re-imported source no longer lists, and what became of their places.
 
     ``removed`` source ids; ``deleted`` places no source lists any more; ``kept``
-    places other sources still list; ``removed_ids`` the source ids, sorted.
+    places other sources still list; ``removed_ids`` the source ids, sorted;
+    ``owned`` places no source lists any more that a merchant owns: kept, as shops.
     """
 
     removed: int
     deleted: int
     kept: int
     removed_ids: tuple[str, ...]
+    owned: int = 0

@@ -34,7 +34,9 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]
 def read_audit_log(
     scope: ScopeDep,
     engine: EngineDep,
-    place_id: Annotated[RowId | None, Query(description="One shop's changes.")] = None,
+    place_id: Annotated[
+        RowId | None, Query(description="One shop's changes (with the places merged into it).")
+    ] = None,
     entity: Annotated[
         str | None, Query(max_length=32, pattern=r"^[a-z_]+$", description="`shop`, `price`...")
     ] = None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from lifecircle.store.centres import replace_centres
 from lifecircle.store.cities import set_network_path
 from lifecircle.store.db import session_scope
 from lifecircle.store.models import CODE_LENGTH, ImportKind
+from lifecircle.store.owners import city_owners
 from lifecircle.store.places import (
     list_places,
     merge_places,
@@ -71,6 +72,8 @@ DEDUPE_M = WITHIN_M
 """Default distance, metres, within which similarly named places of two sources merge."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BOTH_CLAIMED = "both claimed"
+"""Why an import left two duplicates apart: two different merchants own them."""
 LISTED_MERGES = 50
 """Merged pairs an outcome lists (all are counted)."""
 LISTED_CLIPPED = 50
@@ -298,7 +301,10 @@ def import_places(
     ImportOutcome
         ``details``: ``source_name``, places per category, ``inserted``, ``updated``,
         ``removed`` (source ids no longer listed: ``removed_places`` deleted,
-        ``kept_by_other_sources``, ``removed_ids``), merged pairs.
+        ``kept_by_other_sources``, ``kept_by_owners`` (merchants' shops no source
+        lists any more stay), ``removed_ids``), merged pairs; ``not_merged``
+        (``not_merged_pairs``): duplicates left apart because two different merchants
+        own them (``reason`` ``both claimed``).
 
     Raises
     ------
@@ -355,13 +361,14 @@ def import_places(
                         (c.source_id, c.name, c.kind, shapely.to_wkb(c.geometry)) for c in centres
                     ],
                 )
-            merged = _merge_duplicates(
+            merges = _merge_duplicates(
                 session,
                 city_id=city_id,
                 source=named,
                 place_ids=set(upsert.place_ids.values()),
                 within_m=dedupe_m,
             )
+            merged = merges.merged
             clipped = [w.ref for w in imported.clipped]
             outcome = run.outcome(
                 kind="places",
@@ -369,7 +376,7 @@ def import_places(
                 rejects=rejects,
                 n_rows=int(imported.report["rows_read"]),
                 n_imported=len(imported.records),
-                message=_message(named, len(imported.records), upsert, removal, merged, clipped),
+                message=_message(named, len(imported.records), upsert, removal, merges, clipped),
                 notes=imported.notes,
                 details={
                     "source": imported.source,
@@ -381,9 +388,12 @@ def import_places(
                     "removed": removal.removed,
                     "removed_places": removal.deleted,
                     "kept_by_other_sources": removal.kept,
+                    "kept_by_owners": removal.owned,
                     "removed_ids": list(removal.removed_ids[:LISTED_REMOVED]),
                     "merged": len(merged),
                     "merged_pairs": merged[:LISTED_MERGES],
+                    "not_merged": len(merges.refused),
+                    "not_merged_pairs": merges.refused[:LISTED_MERGES],
                     "report": dict(imported.report),
                     "warnings": len(imported.warnings),
                     "clipped_areas": len(clipped),
@@ -403,18 +413,25 @@ def _message(
     n_places: int,
     upsert: Any,
     removal: PlaceRemoval,
-    merged: Sequence[Any],
+    merges: Merges,
     clipped: Sequence[str],
 ) -> str:
     """The run's summary: what this import of the source added, updated and removed."""
     removed = f"{removal.removed:,} removed"
     if removal.kept:
         removed += f" ({removal.kept:,} of them still listed by another source)"
+    if removal.owned:
+        removed += f" ({removal.owned:,} merchant's shop(s) kept, listed by no source)"
     text = (
         f"source {source}: {n_places:,} places ({upsert.inserted:,} new, "
-        f"{upsert.updated:,} updated, {removed}, {len(merged):,} merged into places of "
+        f"{upsert.updated:,} updated, {removed}, {len(merges.merged):,} merged into places of "
         "another source)"
     )
+    if merges.refused:
+        text += (
+            f"; {len(merges.refused):,} duplicate(s) not merged: both claimed by different "
+            "merchants (details: not_merged_pairs)"
+        )
     if clipped:
         text += f"; {len(clipped):,} area(s) cut by the extract's edge left out"
     return text
@@ -470,22 +487,33 @@ def _set_categories(
     replace_place_categories(session, categories=categories, source=source)
 
 
+@dataclass(frozen=True)
+class Merges:
+    """An import's merged pairs, and the pairs it did not merge (``reason`` says why)."""
+
+    merged: list[dict[str, Any]]
+    refused: list[dict[str, Any]]
+
+
 def _merge_duplicates(
     session: Session, *, city_id: int, source: str, place_ids: set[int], within_m: float
-) -> list[dict[str, Any]]:
+) -> Merges:
     """Merge this source's places into similarly named places of other sources nearby.
 
     Candidates are places only this source knows; targets, places it does not know; so
     a re-import merges nothing twice. The older place is kept (uid, coordinates) and
-    gains this source's id and the categories it gave.
+    gains this source's id and the categories it gave; but a merchant's shop is always
+    the one kept (its uid is on its pages and codes), with everything hung on the other
+    (:func:`~lifecircle.store.places.merge_places`). Two shops of two different
+    merchants are not merged: they are listed in ``refused`` for an official.
     """
     if within_m <= 0 or len(place_source_names(session, city_id=city_id)) < 2:
-        return []
+        return Merges(merged=[], refused=[])
     places = list_places(session, city_id=city_id)
     ours = [p for p in places if p.id in place_ids and p.source_names == {source}]
     others = [p for p in places if source not in p.source_names]
     if not ours or not others:
-        return []
+        return Merges(merged=[], refused=[])
 
     def label(p: Any) -> str:
         # a source without a name gives the brand: that is what a shopper reads
@@ -500,20 +528,29 @@ def _merge_duplicates(
         [label(p) for p in others],
         within_m=within_m,
     )
-    merged = []
+    merged: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    owners = city_owners(session, city_id=city_id)
     for i, j, metres, similarity in zip(
         pairs.a, pairs.b, pairs.distance_m, pairs.similarity, strict=True
     ):
         drop, keep = ours[int(i)], others[int(j)]
+        pair = {
+            "kept": keep.uid,
+            "kept_name": keep.name,
+            "merged": f"{source}:{drop.sources[0][1]}",
+            "merged_name": drop.name,
+            "distance_m": round(float(metres), 1),
+            "similarity": round(float(similarity), 2),
+        }
+        owner, other_owner = owners.get(drop.id), owners.get(keep.id)
+        if owner is not None and other_owner is not None and owner != other_owner:
+            refused.append(pair | {"reason": BOTH_CLAIMED, "merged": drop.uid})
+            continue
+        if owner is not None and other_owner is None:  # the merchant's shop stays, uid and all
+            drop, keep = keep, drop
+            pair |= {"kept": keep.uid, "kept_name": keep.name, "merged_name": drop.name}
+            pair["merged"] = ", ".join(f"{s}:{sid}" for s, sid in drop.sources)
         merge_places(session, keep_id=keep.id, drop_id=drop.id)
-        merged.append(
-            {
-                "kept": keep.uid,
-                "kept_name": keep.name,
-                "merged": f"{source}:{drop.sources[0][1]}",
-                "merged_name": drop.name,
-                "distance_m": round(float(metres), 1),
-                "similarity": round(float(similarity), 2),
-            }
-        )
-    return merged
+        merged.append(pair)
+    return Merges(merged=merged, refused=refused)
