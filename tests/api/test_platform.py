@@ -10,6 +10,7 @@ import pydantic
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text as sql
 
 from lifecircle.api.app import create_app
 from lifecircle.api.docs import install_docs
@@ -183,6 +184,26 @@ def test_a_bug_is_logged_and_answered_500(
     assert response.json()["detail"] == "internal error: the server's log has the details"
     assert "a planted bug" not in response.text
     assert "a planted bug" in caplog.text
+
+
+def test_a_write_the_database_refuses_answers_409(
+    settings: Settings, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A constraint violation (a concurrent change came first) is a conflict, never a 500."""
+    app = create_app(settings)
+
+    def racing() -> None:
+        with engine.begin() as conn:
+            conn.execute(sql("CREATE TEMPORARY TABLE raced (id INTEGER PRIMARY KEY)"))
+            conn.execute(sql("INSERT INTO raced (id) VALUES (1)"))
+            conn.execute(sql("INSERT INTO raced (id) VALUES (1)"))  # the other change's row
+
+    app.add_api_route(f"{API}/racing", racing, methods=["POST"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post(f"{API}/racing")
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("the data changed while this request")
+    assert "refused by the database" in caplog.text
 
 
 def test_debug_shows_the_traceback(engine: Engine, tmp_path: Path) -> None:

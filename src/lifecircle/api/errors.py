@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lifecircle.api.schemas.common import FieldProblem, Problem
@@ -136,6 +136,23 @@ async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _raced(request: Request, exc: Exception) -> JSONResponse:
+    # the services check what they write; a constraint the database still refuses means a
+    # concurrent change came first (a shop merged away by an import while its merchant
+    # edited it): nothing was written, and the client may reload and try again
+    logger.warning(
+        "write on %s %s refused by the database: %s",
+        request.method,
+        request.url.path,
+        str(getattr(exc, "orig", exc)).splitlines()[0],
+    )
+    return problem_response(
+        409,
+        "the data changed while this request was handled (another change came first); "
+        "nothing was written: reload and try again",
+    )
+
+
 def _bug_handler(*, debug: bool) -> Any:
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -153,4 +170,5 @@ def install_error_handlers(app: FastAPI, *, debug: bool) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(IntegrityError, _raced)
     app.add_exception_handler(Exception, _bug_handler(debug=debug))
