@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from lifecircle.services.campaign_changes import join_campaign, update_campaign
 from lifecircle.services.campaigns import CampaignSpec, create_campaign
+from lifecircle.store.db import session_scope
+from lifecircle.store.owners import set_community
 from tests.api.authz import ALL, Rule, as_caller, row
 from tests.api.rules_coupons import _shop
 from tests.api.world import CITY
@@ -84,9 +86,18 @@ def _join(world: World, caller: str) -> Request:
     )
 
 
-def _leave(world: World, caller: str) -> Request:
-    campaign = _campaign(world, by="admin")
+def _filed_shop(world: World) -> int:
+    """The merchant's shop, filed in 沙埔头社区 of 福田区 (the campaigns' area)."""
     place = _shop(world)
+    with session_scope(world.engine) as session:
+        set_community(session, place_id=place, community_code="440304001019")
+    return place
+
+
+def _remove(world: World, caller: str) -> Request:
+    """The merchant's shop in an open campaign of 福田区 (its merchant or officials take it out)."""
+    campaign = _campaign(world)
+    place = _filed_shop(world)
     join_campaign(
         engine=world.engine,
         account=world.principals["merchant"].account,
@@ -94,6 +105,11 @@ def _leave(world: World, caller: str) -> Request:
         place_id=place,
     )
     return f"/campaigns/{campaign}/shops/{place}", {}, as_caller(world, caller)
+
+
+def _enrol(world: World, caller: str) -> Request:
+    path = f"/campaigns/{_campaign(world)}/shops/{_filed_shop(world)}"
+    return path, {}, as_caller(world, caller)
 
 
 def _claim(world: World, caller: str) -> Request:
@@ -116,8 +132,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/campaigns/{campaign_id}"): Rule(_read, ALL),
     ("PATCH", "/campaigns/{campaign_id}"): Rule(_close, OFFICIALS_OF_AREA),
     ("POST", "/campaigns/{campaign_id}/shops"): Rule(_join, MERCHANT_OWN),
+    # a merchant takes their own shop out (another's: 404); officials of the area any shop
     ("DELETE", "/campaigns/{campaign_id}/shops/{place_id}"): Rule(
-        _leave, MERCHANT_OWN | {"merchant": 204}
+        _remove, row(401, 403, 204, 404, 204, 403, 204)
+    ),
+    ("PUT", "/campaigns/{campaign_id}/shops/{place_id}"): Rule(_enrol, OFFICIALS_OF_AREA),
+    ("GET", "/campaigns/{campaign_id}/shops"): Rule(
+        lambda w, c: (f"/campaigns/{_campaign(w)}/shops", {}, as_caller(w, c)), OFFICIALS_OF_AREA
     ),
     # claims are the residents': merchants, officials and administrators are refused
     ("POST", "/campaigns/{campaign_id}/claims"): Rule(

@@ -5,14 +5,19 @@ A real ``lifecircle serve`` (two workers) in a subprocess and 600 concurrent cla
 vouchers of at most 5 yuan off: exactly 74 are claimed, so the budget reserved never
 passes the budget; then every code redeemed twice at once, each for a spend whose
 discount hits the cap: exactly one redemption per code, and the sum of the discounts
-stays within the budget. The accounts and places are SYNTHETIC.
+stays within the budget. Then a campaign with a voucher for every resident, all
+claiming at once while an administrator pauses it: the count the pause read is final
+(no claim counted after the pause committed), the others refused naming the pause.
+The accounts and places are SYNTHETIC.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -23,7 +28,8 @@ from lifecircle.store.accounts import get_user
 from lifecircle.store.coupons import Coupon, CouponClaim, CouponRedemption
 from lifecircle.store.db import make_engine, session_scope
 from lifecircle.store.migrate import upgrade_database
-from tests.api.coupon_load import CITY, Call, Seeded, Server, answered, flood, seed
+from lifecircle.store.models import Role, User
+from tests.api.coupon_load import CITY, Call, Seeded, Server, _accounts, answered, flood, seed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -141,3 +147,83 @@ def test_concurrent_claims_never_pass_the_budget(loaded: Loaded) -> None:
     assert redeemed == claims == VOUCHERS  # each code once
     assert total == VOUCHERS * CAP_FEN == 37_000
     assert total <= BUDGET_FEN
+
+
+async def _claims_racing_a_pause(
+    base: str, tokens: list[str], admin: str, campaign_id: int, after: int
+) -> tuple[list[int | str], dict[str, Any]]:
+    """Every resident claims at once; the pause is sent once ``after`` claims answered."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    answered_claims = 0
+    ready = asyncio.Event()
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120.0) as client:
+
+        async def claim(token: str) -> int | str:
+            nonlocal answered_claims
+            try:
+                response = await client.post(
+                    f"{base}/campaigns/{campaign_id}/claims",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            except httpx.HTTPError as exc:
+                return type(exc).__name__
+            finally:
+                answered_claims += 1
+                if answered_claims >= after:
+                    ready.set()
+            if response.status_code == 409:
+                assert "paused" in response.json()["detail"], response.text
+            return response.status_code
+
+        async def pause() -> dict[str, Any]:
+            await ready.wait()
+            response = await client.patch(
+                f"{base}/campaigns/{campaign_id}",
+                json={"status": "paused"},
+                headers={"Authorization": f"Bearer {admin}"},
+            )
+            assert response.status_code == 200, response.text
+            return dict(response.json())
+
+        paused, *results = await asyncio.gather(pause(), *(claim(t) for t in tokens))
+    return list(results), paused
+
+
+def test_no_claim_counts_after_a_pause(loaded: Loaded) -> None:
+    """Claims racing a pause: each happened before the pause committed, or was refused."""
+    seeded = loaded.seeded
+    ((_, admin),) = _accounts(loaded.engine, prefix="race-admin", role=Role.ADMIN, count=1)
+    with session_scope(loaded.engine) as session:
+        account = Account.from_user(get_user(session, user_id=_user_id(session, "load-admin")))
+    now = datetime.now(UTC)
+    spec = CampaignSpec(
+        name="SYNTHETIC 暂停消费券",
+        budget_fen=RESIDENTS * CAP_FEN,  # a voucher for everyone: only the pause stops them
+        kind="fixed",
+        amount_off_fen=CAP_FEN,
+        valid_from=now - timedelta(hours=1),
+        valid_until=now + timedelta(days=1),
+    )
+    view = create_campaign(engine=loaded.engine, account=account, city=CITY, spec=spec)
+    cid = view.campaign.id
+    update_campaign(engine=loaded.engine, account=account, campaign_id=cid, status="open")
+
+    results, paused = asyncio.run(
+        _claims_racing_a_pause(
+            loaded.server.base, seeded.resident_tokens, admin, cid, after=RESIDENTS // 4
+        )
+    )
+    counts = answered(results)
+    with session_scope(loaded.engine) as session:
+        claimed = session.scalar(select(Coupon.claimed).where(Coupon.id == view.coupon.id))
+        rows = session.scalar(select(func.count()).where(CouponClaim.coupon_id == view.coupon.id))
+    assert paused["status"] == "paused"
+    # the count the pause's own transaction read is final: nothing was counted after it
+    assert claimed == rows == paused["claimed"]
+    assert RESIDENTS // 4 <= claimed < RESIDENTS
+    assert counts[201] <= claimed <= counts[201] + counts["transport"]
+    assert counts[409] >= RESIDENTS - claimed - counts["transport"]
+
+
+def _user_id(session: Any, username: str) -> int:
+    return int(session.scalar(select(User.id).where(User.username == username)))

@@ -76,9 +76,14 @@ def _role_for(path: str) -> Role:
         "/cities/{city}/complaints"
     ):
         return Role.RESIDENT
-    if path.startswith(
-        ("/api/v1/users/me/places", "/api/v1/users/me/shop-applications", "/api/v1/shops/")
-    ) or path.endswith(("/shops", "/shops/{place_id}", "/claims")):
+    # officials enrol and remove a campaign's shops (a merchant's leave: the matrix's)
+    campaign_shop = path == "/api/v1/campaigns/{campaign_id}/shops/{place_id}"
+    if not campaign_shop and (
+        path.startswith(
+            ("/api/v1/users/me/places", "/api/v1/users/me/shop-applications", "/api/v1/shops/")
+        )
+        or path.endswith(("/shops", "/shops/{place_id}", "/claims"))
+    ):
         return Role.MERCHANT
     if path.startswith(("/api/v1/users/me", "/api/v1/auth")):
         return Role.RESIDENT

@@ -6,10 +6,11 @@ from the plan's template, opened now; six residents answer it through the API (o
 demo-resident), and its results page shows the share satisfied with its 95 % interval in
 the table and the bar chart. Then an indicator is entered (investment typed in yuan,
 stored in exact fen), a consultation published at a point clicked on the map, and a
-voucher campaign created (budget in yuan, exact fen), opened, its report read and its
-XLSX downloaded. At 768 x 1024 each page is opened again. No console error; no request
-leaves 127.0.0.1; axe-core finds no serious or critical violation on each page.
-Screenshots go to ``test-output/web/``.
+voucher campaign created (budget in yuan, exact fen), opened, paused (a resident's
+claim refused), resumed (claimed), the demo merchant's shop found by the area's search,
+added and removed, its report read and its XLSX downloaded. At 768 x 1024 each page is
+opened again. No console error; no request leaves 127.0.0.1; axe-core finds no serious
+or critical violation on each page. Screenshots go to ``test-output/web/``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tests.web.test_officials_e2e import OfficialDemo, demo
 from tests.web.test_residents_e2e import AXE, HOME, SHOTS, _axe, browser
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 __all__ = ["browser", "demo"]  # the officials' e2e server and the residents' browser, shared
 
@@ -168,6 +169,8 @@ def test_official_survey_indicator_consultation_campaign(
     assert "¥1000.05" in row.get_by_test_id("campaign-budget").inner_text()
     row.get_by_test_id("campaign-open").click()
     row.get_by_test_id("campaign-status").filter(has_text="进行中").wait_for()
+    _pause_and_resume(page, demo, row)
+    _shops(page)
     row.get_by_test_id("campaign-report").click()
     page.get_by_test_id("report-totals").wait_for()
     assert "¥1000.05" in page.get_by_test_id("report-totals").inner_text()
@@ -188,6 +191,40 @@ def test_official_survey_indicator_consultation_campaign(
     assert errors == []
     assert left == []
     context.close()
+
+
+def _pause_and_resume(page: Page, demo: OfficialDemo, row: Locator) -> None:
+    """Paused (confirmed): a resident's claim is refused naming the pause; resumed: claimed."""
+    resident = _resident(demo, 0)
+    campaign_id = row.locator("td").first.inner_text().strip()
+    claims = f"{demo.api}/campaigns/{campaign_id}/claims"
+    row.get_by_test_id("campaign-pause").click()
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    row.get_by_test_id("campaign-status").filter(has_text="已暂停").wait_for()
+    refused = httpx.post(claims, headers=resident)
+    assert refused.status_code == 409, refused.text
+    assert "paused" in refused.json()["detail"]
+    row.get_by_test_id("campaign-resume").click()
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    row.get_by_test_id("campaign-status").filter(has_text="进行中").wait_for()
+    claimed = httpx.post(claims, headers=resident)
+    assert claimed.status_code == 201, claimed.text
+
+
+def _shops(page: Page) -> None:
+    """The demo merchant's shop found by the area's search, added, then removed (confirmed)."""
+    row = page.locator("[data-testid=campaigns] .el-table__row", has_text="赫尔辛基消费券")
+    row.get_by_test_id("campaign-shops-open").click()
+    panel = page.get_by_test_id("campaign-shops")
+    panel.get_by_test_id("no-shops").wait_for()
+    panel.get_by_test_id("shop-search").click()
+    panel.get_by_test_id("shop-add").first.click()
+    panel.get_by_test_id("shops-notice").wait_for()
+    panel.get_by_test_id("enrolled-shops").wait_for()
+    _axe(page, "campaign shops")
+    panel.get_by_test_id("shop-remove").first.click()
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    panel.get_by_test_id("no-shops").wait_for()
 
 
 @pytest.mark.slow

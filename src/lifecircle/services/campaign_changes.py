@@ -1,7 +1,7 @@
-"""Changing campaigns: officials edit drafts, open and close them; merchants join and leave.
+"""Changing campaigns: officials edit, open, pause, resume, close; merchants join, leave.
 
-Every change is audited (``entity`` ``campaign``) in its transaction. Opening and
-closing tell the owners of the participating shops; an edit of a draft's communities or
+Every change is audited (``entity`` ``campaign``) in its transaction. Opening, pausing,
+resuming and closing tell the owners of the participating shops; an edit of a draft's communities or
 categories takes out the shops it leaves outside, and tells their owners. The rules of
 who may do what are in :mod:`lifecircle.services.campaigns`.
 """
@@ -91,10 +91,12 @@ def update_campaign(
     status: str | None = None,
     changes: dict[str, Any] | None = None,
 ) -> CampaignView:
-    """Edit a draft (``changes``: fields of :data:`EDITABLE`), or open or close a campaign.
+    """Edit a draft (``changes``: fields of :data:`EDITABLE`), or change the status.
 
-    Edits apply first, then the status change. Participating shops that an edit of the
-    communities or categories leaves outside are taken out (their owners are told).
+    ``open`` a draft (or resume a paused campaign), ``paused`` an open one (claims and
+    redemptions are refused until it opens again), ``closed`` (final). Edits apply
+    first, then the status change. Participating shops that an edit of the communities
+    or categories leaves outside are taken out (their owners are told).
 
     Raises
     ------
@@ -102,7 +104,8 @@ def update_campaign(
         As :func:`managed_campaign`.
     ConflictError
         If an edit is asked of a campaign that is no longer a draft, the status change
-        is not allowed (closed is final), or the campaign ended before it opens.
+        is not allowed (closed is final; only an open campaign pauses), or the
+        campaign's validity ended before it opens or resumes.
     ValidationError
         If nothing is to change, or an edited field is wrong (named).
 
@@ -126,11 +129,34 @@ def update_campaign(
                 session,
                 account=account,
                 view=after,
-                action="update" if status is None else status,
+                action=_action(before.campaign.status, status),
                 before=before,
                 after=after,
             )
         return after
+
+
+def _action(old: str, status: str | None) -> str:
+    """The audit action of a change: ``update``, ``open``, ``pause``, ``resume``, ``closed``."""
+    if status is None or status == old:
+        return "update"
+    if status == CampaignStatus.PAUSED.value:
+        return "pause"
+    if old == CampaignStatus.PAUSED.value and status == CampaignStatus.OPEN.value:
+        return "resume"
+    return status
+
+
+_NOTICES = {
+    "open": ("消费券活动已开始：{name}", "您参与的消费券活动已开始。"),
+    "resume": ("消费券活动已恢复：{name}", "您参与的消费券活动已恢复，可以继续核销。"),
+    "pause": (
+        "消费券活动已暂停：{name}",
+        "您参与的消费券活动已暂停：暂停期间不能领取或核销，恢复后照常。",
+    ),
+    "closed": ("消费券活动已结束：{name}", "您参与的消费券活动已结束。"),
+}
+"""The shop owners' notice of each status change (title, body)."""
 
 
 def _edit(
@@ -191,7 +217,8 @@ def _move(session: Session, *, view: CampaignView, status: str, now: datetime) -
     if (c.status, status) not in MOVES:
         raise ConflictError(f"a campaign cannot go from {c.status} to {status}", field="status")
     if status == CampaignStatus.OPEN.value and view.coupon.valid_until <= now:
-        raise ConflictError("the campaign's validity has ended: it cannot open", field="status")
+        verb = "resume" if c.status == CampaignStatus.PAUSED.value else "open"
+        raise ConflictError(f"the campaign's validity has ended: it cannot {verb}", field="status")
     if not campaigns.set_status(
         session, campaign_id=c.id, old=CampaignStatus(c.status), new=CampaignStatus(status), at=now
     ):
@@ -200,18 +227,22 @@ def _move(session: Session, *, view: CampaignView, status: str, now: datetime) -
     shops = campaigns.participants(session, coupon_id=c.coupon_id)
     # nearby search counts a shop's active vouchers: its places change with the status
     touch_places(session, place_ids=[shop.place_id for shop in shops])
-    word = "开始" if status == CampaignStatus.OPEN.value else "结束"
+    action = _action(c.status, status)
+    title, body = _NOTICES[action]
+    # open and close happen once; pause and resume may repeat (the conditional UPDATE
+    # above makes each one happen once, so they need no key)
+    once = action in ("open", "closed")
     for shop in shops:
         if shop.owner_id is None:
             continue
         notify(
             session,
             user_id=shop.owner_id,
-            kind=f"campaign_{status}",
-            title=f"消费券活动已{word}：{c.name}",
-            body=f"您参与的消费券活动已{word}。",
+            kind=f"campaign_{action}",
+            title=title.format(name=c.name),
+            body=body,
             data={"campaign_id": c.id, "place_id": shop.place_id},
-            key=f"campaign-{status}:{c.id}:{shop.place_id}",
+            key=f"campaign-{status}:{c.id}:{shop.place_id}" if once else None,
         )
 
 

@@ -2,8 +2,8 @@
 
 A campaign's vouchers are one coupon of ``issuer_kind`` ``campaign``, so claiming,
 codes, QR images, ``/users/me/coupons`` and redemption are the coupons' own. The
-coupon's status follows the campaign's: ``paused`` while a draft, ``active`` while
-open, ``ended`` once closed. Its quantity is ``budget_fen // max_discount_fen`` (the
+coupon's status follows the campaign's: ``paused`` while a draft or paused, ``active``
+while open, ``ended`` once closed. Its quantity is ``budget_fen // max_discount_fen`` (the
 largest discount one voucher can give): every claim reserves that much of the budget
 through the coupons' conditional ``UPDATE``, so the sum of discounts never passes the
 budget whatever the concurrency (see docs/merchants.md).
@@ -12,8 +12,9 @@ Scope: a campaign is for a whole city (``area_code`` ``None``) or one district o
 of it. An official creates campaigns for their own area (or an area inside it) and
 manages (edits, opens, closes, reads the report of) the campaigns they made and those
 whose area lies inside theirs; an official without an area, and an administrator,
-manage every campaign of the city. Residents and the public see open and closed
-campaigns; merchants see drafts too, so shops can sign up before the launch.
+manage every campaign of the city. Residents and the public see open, paused and
+closed campaigns (the list: open and paused ones); merchants see drafts too, so shops
+can sign up before the launch.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ MAX_BUDGET_FEN = 10_000_000_000
 COUPON_STATUS = {
     CampaignStatus.DRAFT.value: CouponStatus.PAUSED,
     CampaignStatus.OPEN.value: CouponStatus.ACTIVE,
+    CampaignStatus.PAUSED.value: CouponStatus.PAUSED,
     CampaignStatus.CLOSED.value: CouponStatus.ENDED,
 }
 """The status of a campaign's coupon while the campaign is in each status."""
@@ -55,8 +57,12 @@ MOVES = {
     (CampaignStatus.DRAFT.value, CampaignStatus.OPEN.value),
     (CampaignStatus.DRAFT.value, CampaignStatus.CLOSED.value),
     (CampaignStatus.OPEN.value, CampaignStatus.CLOSED.value),
+    (CampaignStatus.OPEN.value, CampaignStatus.PAUSED.value),
+    (CampaignStatus.PAUSED.value, CampaignStatus.OPEN.value),
+    (CampaignStatus.PAUSED.value, CampaignStatus.CLOSED.value),
 }
-"""The status changes allowed: a draft opens (or is called off), an open campaign closes."""
+"""The status changes allowed: a draft opens (or is called off), an open campaign pauses
+and resumes, an open or paused campaign closes (final)."""
 
 
 @dataclass(frozen=True)
@@ -369,7 +375,7 @@ def create_campaign(
 def list_campaigns(*, engine: Engine, account: Account | None, city: str) -> list[CampaignView]:
     """A city's campaigns as ``account`` may see them, newest first.
 
-    Anonymous callers and residents see open campaigns; merchants open and draft ones;
+    Anonymous callers and residents see open and paused campaigns; merchants draft ones too;
     officials open ones and every campaign they manage; administrators all.
     """
     if account is not None:
@@ -379,7 +385,7 @@ def list_campaigns(*, engine: Engine, account: Account | None, city: str) -> lis
         rows = campaigns.city_campaigns(session, city_id=city_id)
         shown = []
         for row in rows:
-            public = row.status == CampaignStatus.OPEN.value
+            public = row.status in (CampaignStatus.OPEN.value, CampaignStatus.PAUSED.value)
             merchants = (
                 account is not None
                 and account.role == Role.MERCHANT

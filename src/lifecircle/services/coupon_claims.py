@@ -113,7 +113,11 @@ def claim_in(
             field="coupon_id",
         )
     if not coupons.take_one(session, coupon_id=coupon.id):
-        # raising rolls the transaction back: the slot taken above goes too
+        # raising rolls the transaction back: the slot taken above goes too; a pause
+        # committed meanwhile is told as such (the UPDATE saw it: a new read does)
+        now_row = coupons.get_coupon(session, coupon_id=coupon.id)
+        if now_row is not None and now_row.status != CouponStatus.ACTIVE.value:
+            raise ConflictError(f"the coupon is {now_row.status}: it cannot be claimed")
         raise ConflictError("all of this coupon's quantity is claimed", field="coupon_id")
     coupon = coupons.get_coupon(session, coupon_id=coupon.id) or coupon
     if coupon.claimed >= coupon.quantity:  # the last one: nearby search stops counting it

@@ -138,6 +138,9 @@ def redeem(
             min_spend_fen=coupon.min_spend_fen,
         )
         off = discount_fen(rule, spent_fen)
+        held = coupons.held_status(session, coupon_id=coupon.id)
+        if held != CouponStatus.ACTIVE.value:  # paused or ended by a change just committed
+            raise ConflictError(f"the coupon is {held}", field="code")
         if not coupon_claims.mark_redeemed(session, claim_id=claim.id, at=now):
             raise ConflictError("this code has been used already", field="code")
         row = coupon_claims.add_redemption(

@@ -45,6 +45,7 @@ from lifecircle.store.models import (
     CODE_LENGTH,
     Base,
     Community,
+    Place,
     PlaceCategory,
     PlaceOwner,
     UTCDateTime,
@@ -58,10 +59,15 @@ if TYPE_CHECKING:
 
 
 class CampaignStatus(enum.StrEnum):
-    """A campaign's life: ``draft`` (editable), ``open`` (vouchers claimed), ``closed``."""
+    """A campaign's life: ``draft`` (editable), ``open`` (vouchers claimed), ``closed``.
+
+    ``paused``: an open campaign stopped for a while (a budget problem, a fraud alarm):
+    nothing is claimed or redeemed until it opens again (or closes).
+    """
 
     DRAFT = "draft"
     OPEN = "open"
+    PAUSED = "paused"
     CLOSED = "closed"
 
 
@@ -190,7 +196,7 @@ def set_status(
 ) -> bool:
     """Move a campaign from ``old`` to ``new``; whether it was ``old`` (a conditional UPDATE)."""
     values: dict[str, Any] = {"status": new.value, "updated_at": at}
-    if new is CampaignStatus.OPEN:
+    if new is CampaignStatus.OPEN and old is CampaignStatus.DRAFT:  # a resume keeps it
         values["opened_at"] = at
     if new is CampaignStatus.CLOSED:
         values["closed_at"] = at
@@ -252,6 +258,41 @@ def leave(session: Session, *, coupon_id: int, place_id: int) -> bool:
         delete(CouponShop).where(CouponShop.coupon_id == coupon_id, CouponShop.place_id == place_id)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class CityShop:
+    """A merchant's shop of a city as officials pick them: name, owner, community."""
+
+    place_id: int
+    name: str | None
+    owner_id: int
+    community_code: str | None
+
+
+def city_shops(
+    session: Session,
+    *,
+    city_id: int,
+    name_like: str | None = None,
+    place_ids: Collection[int] | None = None,
+) -> list[CityShop]:
+    """A city's owned places (shops are few), by name then id.
+
+    ``name_like``: only names containing it (case-insensitive); ``place_ids``: only those.
+    """
+    query = (
+        select(Place.id, Place.name, PlaceOwner.user_id, PlaceOwner.community_code)
+        .join(PlaceOwner, PlaceOwner.place_id == Place.id)
+        .where(Place.city_id == city_id)
+    )
+    if name_like:
+        escaped = name_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Place.name.ilike(f"%{escaped}%", escape="\\"))
+    if place_ids is not None:
+        query = query.where(Place.id.in_(list(place_ids)))
+    rows = session.execute(query.order_by(Place.name, Place.id)).all()
+    return [CityShop(int(pid), name, int(owner), code) for pid, name, owner, code in rows]
 
 
 @dataclass(frozen=True)

@@ -382,6 +382,19 @@ def take_one(session: Session, *, coupon_id: int) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def held_status(session: Session, *, coupon_id: int) -> str | None:
+    """A coupon's status now, share-locked until the transaction ends (``None``: no coupon).
+
+    A redemption reads it so: on PostgreSQL a pause committed meanwhile is seen (the lock
+    reads the newest row) and a pause still to come waits for the redemption to commit;
+    SQLite runs writers one at a time. Redemptions share the lock among themselves.
+    """
+    found = session.execute(
+        select(Coupon.status).where(Coupon.id == coupon_id).with_for_update(read=True)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
 def set_status(session: Session, *, coupon_id: int, status: CouponStatus, at: datetime) -> bool:
     """Pause, resume or end a coupon unless it has ended; whether it changed."""
     result = session.execute(

@@ -225,12 +225,24 @@ export interface CampaignCreate {
   categories?: string[];
 }
 
+/** `draft` → `open` ⇄ `paused` → `closed` (final). */
+export type CampaignStatus = "draft" | "open" | "paused" | "closed";
+
+/** `GET /campaigns/{id}/shops`: an enrolled shop, or one of the area the officials may enrol. */
+export interface CampaignShop {
+  place_id: number;
+  name: string | null;
+  community_code: string | null;
+  categories: string[];
+  enrolled: boolean;
+}
+
 export interface Campaign {
   id: number;
   city: string;
   name: string;
   description: string;
-  status: "draft" | "open" | "closed";
+  status: CampaignStatus;
   area_code: string | null;
   budget_fen: number;
   coupon_id: number;

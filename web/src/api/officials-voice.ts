@@ -6,6 +6,8 @@ import type {
   Campaign,
   CampaignCreate,
   CampaignReport,
+  CampaignShop,
+  CampaignStatus,
   Consultation,
   ConsultationCreate,
   ConsultationList,
@@ -60,8 +62,14 @@ export function createVoiceClient(options: ClientOptions = {}) {
     // campaigns
     campaigns: (city: string) => json<Campaign[]>("GET", `${c(city)}/campaigns`),
     createCampaign: (city: string, body: CampaignCreate) => json<Campaign>("POST", `${c(city)}/campaigns`, body),
-    setCampaignStatus: (id: number, status: "open" | "closed") =>
+    setCampaignStatus: (id: number, status: Exclude<CampaignStatus, "draft">) =>
       json<Campaign>("PATCH", `/campaigns/${id}`, { status }),
+    campaignShops: (id: number, p: { q?: string; enrolled?: boolean } = {}) =>
+      json<CampaignShop[]>("GET", `/campaigns/${id}/shops${query(p)}`),
+    enrolShop: (id: number, placeId: number) => json<Campaign>("PUT", `/campaigns/${id}/shops/${placeId}`),
+    removeShop: async (id: number, placeId: number) => {
+      await request.send("DELETE", `/campaigns/${id}/shops/${placeId}`);
+    },
     campaignReport: (city: string, id: number) =>
       json<CampaignReport>("GET", `${c(city)}/campaigns/${id}/report`),
     /** The report's workbook (fetched with the token, so a plain link would not do). */

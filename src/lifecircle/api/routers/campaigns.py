@@ -1,8 +1,9 @@
 """Consumption-voucher campaigns (消费券): officials run them, merchants join, residents claim.
 
-Officials (and administrators) create, edit, open and close campaigns and read their
-reports, within their scope (see :mod:`lifecircle.services.campaigns`); a merchant opts
-their own shop in or out (another's shop is 404); a resident claims vouchers, which
+Officials (and administrators) create, edit, open, pause, resume and close campaigns,
+enrol and remove the shops of their area, and read their reports, within their scope
+(see :mod:`lifecircle.services.campaigns`); a merchant opts their own shop in or out
+(another's shop is 404); a resident claims vouchers, which
 are coupons: ``/users/me/coupons`` shows them and shops redeem them as any coupon.
 """
 
@@ -10,21 +11,36 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from lifecircle.api.deps import EngineDep, MerchantUser, OfficialUser, OptionalUser, require_roles
+from lifecircle.api.deps import (
+    CurrentUser,
+    EngineDep,
+    MerchantUser,
+    OfficialUser,
+    OptionalUser,
+    require_roles,
+)
 from lifecircle.api.routers.coupons import _claim
 from lifecircle.api.schemas.campaigns import (
     CampaignCreate,
     CampaignPublic,
     CampaignReportPublic,
     CampaignShopCreate,
+    CampaignShopPublic,
     CampaignUpdate,
     GroupPublic,
 )
-from lifecircle.api.schemas.common import CityName, RowId, problems
+from lifecircle.api.schemas.common import CityName, PlainText, RowId, problems
 from lifecircle.api.schemas.coupons import ClaimPublic
-from lifecircle.services import campaign_changes, campaign_claims, campaign_report, campaigns
+from lifecircle.errors import PermissionDeniedError
+from lifecircle.services import (
+    campaign_changes,
+    campaign_claims,
+    campaign_report,
+    campaign_shops,
+    campaigns,
+)
 from lifecircle.services.accounts import Account
 from lifecircle.store.models import Role
 
@@ -113,7 +129,11 @@ def read_campaign(campaign_id: CampaignId, user: OptionalUser, engine: EngineDep
 def update_campaign(
     campaign_id: CampaignId, body: CampaignUpdate, user: OfficialUser, engine: EngineDep
 ) -> CampaignPublic:
-    """Open or close a campaign, or edit a draft (audited; joined merchants are told)."""
+    """Open, pause, resume or close a campaign, or edit a draft (audited; joined merchants told).
+
+    ``status``: ``open`` (a draft, or a paused campaign resuming), ``paused`` (an open
+    one: claims and redemptions refused with 409 until it resumes), ``closed`` (final).
+    """
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"status"})
     for key in ("communities", "categories"):
         if key in changes:
@@ -142,6 +162,48 @@ def join_campaign(
     return _public(view)
 
 
+@router.get("/campaigns/{campaign_id}/shops", responses=problems(401, 403, 404))
+def campaign_shops_list(
+    campaign_id: CampaignId,
+    user: OfficialUser,
+    engine: EngineDep,
+    q: Annotated[
+        PlainText | None, Query(max_length=100, description="Names containing this.")
+    ] = None,
+    enrolled: Annotated[
+        bool | None, Query(description="Only the shops in (true) or out (false).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=campaign_shops.MAX_SHOPS)] = 50,
+) -> list[CampaignShopPublic]:
+    """The campaign's shops and those of its area its officials may enrol, by name."""
+    found = campaign_shops.campaign_shops(
+        engine=engine, account=user, campaign_id=campaign_id, name=q, enrolled=enrolled, limit=limit
+    )
+    return [
+        CampaignShopPublic(
+            place_id=s.place_id,
+            name=s.name,
+            community_code=s.community_code,
+            categories=list(s.categories),
+            enrolled=s.enrolled,
+        )
+        for s in found
+    ]
+
+
+@router.put(
+    "/campaigns/{campaign_id}/shops/{place_id}", responses=problems(401, 403, 404, 409, 422)
+)
+def enrol_shop(
+    campaign_id: CampaignId, place_id: PlaceId, user: OfficialUser, engine: EngineDep
+) -> CampaignPublic:
+    """Enrol a merchant's shop of the area in the campaign (idempotent; audited, merchant told)."""
+    view, _ = campaign_shops.enrol_shop(
+        engine=engine, account=user, campaign_id=campaign_id, place_id=place_id
+    )
+    return _public(view)
+
+
 @router.delete(
     "/campaigns/{campaign_id}/shops/{place_id}",
     status_code=204,
@@ -149,12 +211,23 @@ def join_campaign(
     responses=problems(401, 403, 404),
 )
 def leave_campaign(
-    campaign_id: CampaignId, place_id: PlaceId, user: MerchantUser, engine: EngineDep
+    campaign_id: CampaignId, place_id: PlaceId, user: CurrentUser, engine: EngineDep
 ) -> Response:
-    """Take one's shop out of a campaign (audited)."""
-    campaign_changes.leave_campaign(
-        engine=engine, account=user, campaign_id=campaign_id, place_id=place_id
-    )
+    """Take a shop out of a campaign (audited).
+
+    A merchant takes their own shop out (404 if it is not in); the campaign's officials
+    remove any shop (idempotent: 204 whether it was in or not; its merchant is told).
+    """
+    if user.role == Role.MERCHANT:
+        campaign_changes.leave_campaign(
+            engine=engine, account=user, campaign_id=campaign_id, place_id=place_id
+        )
+    elif user.role in (Role.OFFICIAL, Role.ADMIN):
+        campaign_shops.remove_shop(
+            engine=engine, account=user, campaign_id=campaign_id, place_id=place_id
+        )
+    else:
+        raise PermissionDeniedError("shops are taken out by their merchant or the officials")
     return Response(status_code=204)
 
 

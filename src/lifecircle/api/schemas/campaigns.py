@@ -57,9 +57,13 @@ class CampaignCreate(BaseModel):
 
 
 class CampaignUpdate(BaseModel):
-    """Open or close a campaign (``closed`` is final), or edit a draft's fields."""
+    """Open, pause, resume (``open`` again) or close a campaign, or edit a draft's fields.
 
-    status: Literal["open", "closed"] | None = None
+    ``draft`` → ``open`` ⇄ ``paused`` → ``closed`` (a draft or an open campaign may close
+    too; ``closed`` is final). While ``paused`` nothing is claimed or redeemed.
+    """
+
+    status: Literal["open", "paused", "closed"] | None = None
     name: Annotated[PlainText, Field(min_length=1, max_length=100)] | None = None
     description: Annotated[PlainText, Field(max_length=500)] | None = None
     budget_fen: Budget | None = None
@@ -82,7 +86,7 @@ class CampaignPublic(BaseModel):
     city: str
     name: str
     description: str
-    status: str = Field(examples=["draft", "open", "closed"])
+    status: str = Field(examples=["draft", "open", "paused", "closed"])
     area_code: str | None = Field(description="The district or 街道 (none: the whole city).")
     budget_fen: int
     coupon_id: int = Field(description="The campaign's coupon (claims and codes are its).")
@@ -111,6 +115,16 @@ class CampaignShopCreate(BaseModel):
     """One's shop joining a campaign."""
 
     place_id: RowId
+
+
+class CampaignShopPublic(BaseModel):
+    """A shop as the campaign's officials see it (enrolled, or one they may enrol)."""
+
+    place_id: int
+    name: str | None
+    community_code: str | None
+    categories: list[str]
+    enrolled: bool = Field(description="Whether the shop is in the campaign now.")
 
 
 class GroupPublic(BaseModel):
