@@ -158,6 +158,18 @@ def test_officials_enrol_and_remove_shops(world: World, client: TestClient) -> N
     )
     assert _actions(world, cid) == ["create", "enrol", "enrol", "remove", "enrol", "open", "remove"]
 
+    # the merchant cannot opt the removed shop in again; an official's enrolment lifts it
+    rejoin = client.post(shop_path, json={"place_id": mine}, headers=_h(world, "merchant"))
+    assert rejoin.status_code == 409, rejoin.text
+    assert rejoin.json()["errors"][0]["field"] == "place_id"
+    assert "only the campaign's officials can enrol it again" in rejoin.json()["detail"]
+    assert client.put(f"{shop_path}/{mine}", headers=_h(world, "official_in")).status_code == 200
+    left = client.delete(f"{shop_path}/{mine}", headers=_h(world, "merchant"))
+    assert left.status_code == 204  # the merchant may take it out themselves...
+    rejoin = client.post(shop_path, json={"place_id": mine}, headers=_h(world, "merchant"))
+    assert rejoin.status_code == 201, rejoin.text  # ...and opt it in again
+    assert client.delete(f"{shop_path}/{mine}", headers=_h(world, "official_in")).status_code == 204
+
     # a closed campaign takes no shop
     assert _status(client, world, cid, "closed").status_code == 200
     closed = client.put(f"{shop_path}/{mine}", headers=_h(world, "official_in"))

@@ -15,6 +15,9 @@ from sqlalchemy import func, select
 
 from lifecircle.config import Settings
 from lifecircle.errors import ConflictError
+from lifecircle.services.campaign_changes import join_campaign
+from lifecircle.services.campaign_shops import enrol_shop, remove_shop
+from lifecircle.services.campaigns import CampaignSpec, create_campaign
 from lifecircle.services.city.places import import_places
 from lifecircle.services.complaints import file_complaint
 from lifecircle.services.coupon_claims import claim_coupon
@@ -24,6 +27,7 @@ from lifecircle.services.prices import ItemDraft, publish_item, shop_items
 from lifecircle.services.redemptions import redeem
 from lifecircle.services.shops import claim_place, my_applications
 from lifecircle.services.stock.batches import create_batch, shop_batches, today_local
+from lifecircle.store import campaigns as campaign_store
 from lifecircle.store import shops as shop_store
 from lifecircle.store.audit import AuditEntry, list_changes
 from lifecircle.store.complaints import Complaint, ComplaintKind
@@ -416,3 +420,33 @@ def test_one_merchant_s_pending_claims_of_both_places_become_one(world: ShopWorl
     with session_scope(engine) as session:
         moved = shop_store.get_application(session, application_id=other.id)
     assert (moved.status, moved.place_id) == ("pending", world.osm_place)
+
+
+def test_an_official_s_removal_from_a_campaign_follows_the_merge(world: ShopWorld) -> None:
+    """A shop taken out of a campaign stays out under the kept place's id."""
+    engine, merchant = world.engine, world.accounts["merchant"]
+    official = world.accounts["official_in"]
+    now = utc_now()
+    spec = CampaignSpec(
+        name="SYNTHETIC 消费券",
+        budget_fen=3_000,
+        kind="threshold",
+        valid_from=now - timedelta(hours=1),
+        valid_until=now + timedelta(days=7),
+        amount_off_fen=1_000,
+        min_spend_fen=5_000,
+        communities=(SHAPUTOU,),
+    )
+    cid = create_campaign(engine=engine, account=official, city=CITY, spec=spec).campaign.id
+    grant_place(engine=engine, user_id=merchant.id, place_id=world.osm_place)
+    enrol_shop(engine=engine, account=official, campaign_id=cid, place_id=world.osm_place)
+    assert remove_shop(engine=engine, account=official, campaign_id=cid, place_id=world.osm_place)
+    amap = _amap_twin(world)
+    with session_scope(engine) as session:
+        merge_places(session, keep_id=amap, drop_id=world.osm_place)
+    with pytest.raises(ConflictError, match="only the campaign's officials") as refused:
+        join_campaign(engine=engine, account=merchant, campaign_id=cid, place_id=amap)
+    assert refused.value.field == "place_id"
+    enrol_shop(engine=engine, account=official, campaign_id=cid, place_id=amap)  # lifts it
+    with session_scope(engine) as session:
+        assert campaign_store.excluded_since(session, campaign_id=cid, place_id=amap) is None

@@ -62,6 +62,7 @@ TABLES = {
     "coupon_communities",
     "campaigns",
     "campaign_categories",
+    "campaign_exclusions",
     "consultations",
     "consultation_stances",
     "consultation_comments",

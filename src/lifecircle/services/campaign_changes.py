@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from lifecircle.core.expiry import LOCAL_ZONE
 from lifecircle.errors import ConflictError, NotFoundError, ValidationError
 from lifecircle.services.campaigns import (
     COUPON_STATUS,
@@ -256,7 +257,8 @@ def join_campaign(
     NotFoundError
         If there is no such campaign, or the merchant owns no such shop.
     ConflictError
-        If the campaign is closed, or the shop is in it already.
+        If the campaign is closed, the shop is in it already, or an official took it out
+        of the campaign (only they can enrol it again).
     ValidationError
         ``place_id``: the shop is in another city, or outside the campaign's
         communities, area or categories (the reason is named).
@@ -269,6 +271,14 @@ def join_campaign(
             raise ConflictError("the campaign is closed", field="campaign_id")
         if shop.city_id != before.campaign.city_id:
             raise ValidationError("the shop is in another city than the campaign", field="place_id")
+        removed = campaigns.excluded_since(session, campaign_id=campaign_id, place_id=place_id)
+        if removed is not None:
+            raise ConflictError(
+                "an official of the campaign took this shop out of it on "
+                f"{removed.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} (Asia/Shanghai): only the "
+                "campaign's officials can enrol it again",
+                field="place_id",
+            )
         categories = campaigns.place_categories(session, place_id=place_id)
         reason = refusal(
             before,

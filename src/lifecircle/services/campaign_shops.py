@@ -10,7 +10,9 @@ idempotent: enrolling an enrolled shop, or removing one that is not in, changes 
 (and logs nothing). Each change is audited (``entity`` ``campaign``, ``action``
 ``enrol`` or ``remove``, filed under the shop) and its merchant notified, in its
 transaction. A removed shop redeems no more of the campaign's vouchers; the vouchers
-residents hold stay valid at the other shops.
+residents hold stay valid at the other shops. Its merchant cannot opt it in again
+(:func:`lifecircle.services.campaign_changes.join_campaign` refuses it): only the
+campaign's officials enrol it again.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ def enrol_shop(
         )
         if reason is not None:
             raise ValidationError(f"the shop cannot join: {reason}", field="place_id")
+        campaigns.readmit(session, campaign_id=campaign_id, place_id=place_id)
         if not campaigns.join(session, coupon_id=before.campaign.coupon_id, place_id=place_id):
             return view_of(session, campaign_id), False  # pragma: no cover - write lock
         touch_places(session, place_ids=[place_id])
@@ -183,7 +186,8 @@ def remove_shop(*, engine: Engine, account: Account, campaign_id: int, place_id:
     """Take a shop out of a campaign an official manages; whether it was in.
 
     Its vouchers are redeemed there no more (those claimed stay valid at the other
-    shops); audited, its merchant notified.
+    shops), and its merchant cannot opt it in again until an official enrols it;
+    audited, its merchant notified.
 
     Raises
     ------
@@ -197,6 +201,7 @@ def remove_shop(*, engine: Engine, account: Account, campaign_id: int, place_id:
         shop = _shop(session, before, place_id)
         if not campaigns.leave(session, coupon_id=before.campaign.coupon_id, place_id=place_id):
             return False
+        campaigns.exclude(session, campaign_id=campaign_id, place_id=place_id, by=account.id)
         touch_places(session, place_ids=[place_id])
         after = view_of(session, campaign_id)
         audit(
@@ -213,7 +218,8 @@ def remove_shop(*, engine: Engine, account: Account, campaign_id: int, place_id:
             user_id=shop.owner_id,
             kind="campaign_removed",
             title=f"您的店铺已被移出消费券活动：{after.campaign.name}",
-            body=f"主管部门将「{shop.name or shop.uid}」移出了本活动：店内不能再核销本活动的券。",
+            body=f"主管部门将「{shop.name or shop.uid}」移出了本活动：店内不能再核销本活动的券，"
+            "如需重新参加请联系主管部门。",
             data={"campaign_id": campaign_id, "place_id": place_id},
         )
         return True

@@ -105,6 +105,24 @@ class CampaignCategory(Base):
     category: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
 
 
+class CampaignExclusion(Base):
+    """A shop an official took out of a campaign: its merchant cannot opt it in again.
+
+    Only the campaign's officials enrol it again (which deletes the row).
+    """
+
+    __tablename__ = "campaign_exclusions"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    place_id: Mapped[int] = mapped_column(
+        ForeignKey("places.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    excluded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    excluded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 @dataclass(frozen=True)
 class CampaignRow:
     """A campaign as read back (its voucher rule is its coupon's)."""
@@ -250,6 +268,28 @@ def join(session: Session, *, coupon_id: int, place_id: int) -> bool:
     session.add(CouponShop(coupon_id=coupon_id, place_id=place_id))
     session.flush()
     return True
+
+
+def exclude(session: Session, *, campaign_id: int, place_id: int, by: int | None) -> None:
+    """Keep a shop out of a campaign until its officials enrol it again (idempotent)."""
+    if session.get(CampaignExclusion, (campaign_id, place_id)) is None:
+        session.add(CampaignExclusion(campaign_id=campaign_id, place_id=place_id, excluded_by=by))
+        session.flush()
+
+
+def readmit(session: Session, *, campaign_id: int, place_id: int) -> None:
+    """Lift an official's exclusion of a shop from a campaign (nothing if there is none)."""
+    session.execute(
+        delete(CampaignExclusion).where(
+            CampaignExclusion.campaign_id == campaign_id, CampaignExclusion.place_id == place_id
+        )
+    )
+
+
+def excluded_since(session: Session, *, campaign_id: int, place_id: int) -> datetime | None:
+    """When an official took the shop out of the campaign, if one did and it stands."""
+    found = session.get(CampaignExclusion, (campaign_id, place_id))
+    return None if found is None else found.excluded_at
 
 
 def leave(session: Session, *, coupon_id: int, place_id: int) -> bool:

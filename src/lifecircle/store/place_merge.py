@@ -15,9 +15,11 @@ would otherwise take them):
 - ``price_items``: every item moves with its history; of two live items of the same
   name and spec, the loser (by the same rule) is withdrawn, its history closed.
 - ``coupons`` issued by the shop, ``coupon_shops`` (a campaign's or coupon's shops,
-  each once), ``coupon_redemptions``, ``stock_batches`` (filed under the kept shop's
-  community), ``complaints``, ``shop_applications`` (a merchant's pending claim of both
-  places is kept once, the other rejected with the reason): they move.
+  each once), ``campaign_exclusions`` (an official's removal from a campaign, each
+  once: a merge never lets a removed shop back in), ``coupon_redemptions``,
+  ``stock_batches`` (filed under the kept shop's community), ``complaints``,
+  ``shop_applications`` (a merchant's pending claim of both places is kept once, the
+  other rejected with the reason): they move.
 - ``notifications``: ``data.place_id`` naming the dropped place names the kept one.
 - ``audit_log`` rows are never changed (the log is append-only): the merge adds one
   entry (entity ``place``, id the dropped place, action ``merge``) filed under the
@@ -37,6 +39,7 @@ from sqlalchemy import Integer, bindparam, delete, exists, or_, select, update
 
 from lifecircle.errors import ConflictError
 from lifecircle.store.audit import MERGE, SYSTEM, Actor, AuditEntry, record_change
+from lifecircle.store.campaigns import CampaignExclusion
 from lifecircle.store.complaints import Complaint
 from lifecircle.store.coupons import Coupon, CouponRedemption, CouponShop
 from lifecircle.store.indicators import ShopEmployees
@@ -102,6 +105,7 @@ _ANY_ROWS = select(
                 PriceItem.place_id,
                 Coupon.issuer_place_id,
                 CouponShop.place_id,
+                CampaignExclusion.place_id,
                 CouponRedemption.place_id,
                 Complaint.place_id,
                 StockBatch.place_id,
@@ -311,9 +315,17 @@ def _moves(session: Session, keep_id: int, drop_id: int, carried: Carried) -> No
         .execution_options(**NO_SYNC)
     )
     carried.count("coupon_shops", _rows(gone), lost=True)
+    barred = select(CampaignExclusion.campaign_id).where(CampaignExclusion.place_id == keep_id)
+    gone = session.execute(
+        delete(CampaignExclusion)
+        .where(CampaignExclusion.place_id == drop_id, CampaignExclusion.campaign_id.in_(barred))
+        .execution_options(**NO_SYNC)
+    )
+    carried.count("campaign_exclusions", _rows(gone), lost=True)
     moves: list[tuple[str, Any, dict[str, Any]]] = [
         ("coupons", Coupon.issuer_place_id, {"issuer_place_id": keep_id}),
         ("coupon_shops", CouponShop.place_id, {"place_id": keep_id}),
+        ("campaign_exclusions", CampaignExclusion.place_id, {"place_id": keep_id}),
         ("coupon_redemptions", CouponRedemption.place_id, {"place_id": keep_id}),
         ("complaints", Complaint.place_id, {"place_id": keep_id}),
         ("stock_batches", StockBatch.place_id, {"place_id": keep_id}),
