@@ -194,7 +194,8 @@ def hourly_coverage(
             city_id=scope.city_id,
             city=scope.city,
             run_id=run_id,
-            wanted=(lambda code: code == community) if community else _area_filter(scope),
+            wanted=_area_filter(scope),
+            community=community,
         )
     by_hour = run.by_hour
     if by_hour is None:

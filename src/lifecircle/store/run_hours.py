@@ -70,11 +70,13 @@ def run_hours(
     city: str,
     run_id: int | None,
     wanted: Callable[[str], bool] | None = None,
+    community: str | None = None,
 ) -> RunHours:
     """The run ``run_id`` of the city (its latest when ``None``) with its hourly section.
 
     ``wanted``: the communities whose curves and "served when needed" figures to read
-    too (a row and a record each: ask only for those needed).
+    too (a row and a record each: ask only for those needed). ``community``: the units
+    are that community alone (none if the run lacks it), its figures read.
 
     Raises
     ------
@@ -97,15 +99,12 @@ def run_hours(
             field="run" if run_id is not None else "city",
         )
     figures = dict(run.city or {})
-    rows = list(
-        session.execute(
-            select(
-                AssessmentCommunity.code, AssessmentCommunity.name, AssessmentCommunity.population
-            )
-            .where(AssessmentCommunity.run_id == run.id)
-            .order_by(AssessmentCommunity.position)
-        )
-    )
+    units = select(
+        AssessmentCommunity.code, AssessmentCommunity.name, AssessmentCommunity.population
+    ).where(AssessmentCommunity.run_id == run.id)
+    if community is not None:
+        units, wanted = units.where(AssessmentCommunity.code == community), lambda _: True
+    rows = list(session.execute(units.order_by(AssessmentCommunity.position)))
     by_hour = figures.get(BY_HOUR_KEY)
     wanted_codes = sorted(code for code, _, _ in rows if wanted is not None and wanted(code))
     records: dict[str, dict[str, Any] | None] = {}
