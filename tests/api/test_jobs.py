@@ -410,6 +410,29 @@ BAD_BODIES = [
         {"kind": "plan", "parameters": {"categories": ["laundry"], "candidates": "/x.csv"}},
         "candidates",
     ),
+    ({"kind": "assess", "parameters": {"by_hour": True, "weekday": "Fri."}}, "weekday"),
+    ({"kind": "assess", "parameters": {"by_hour": True, "weekend": 6}}, "weekend"),
+    (
+        {"kind": "assess", "parameters": {"hours_of_need": {"breakfast": "06:30-09:00"}}},
+        "hours_of_need",
+    ),  # without by_hour
+    *(
+        (
+            {"kind": "assess", "parameters": {"by_hour": True, "hours_of_need": need}},
+            "hours_of_need",
+        )
+        for need in (
+            {"breakfast": "25:00-26:00"},
+            {"breakfast": "09:00-06:30"},
+            {"breakfast": "early"},
+            {"breakfast": ["06:30-09:00"]},
+            {"break fast": "06:30-09:00"},
+            {},
+            {f"c{i}": "06:30-09:00" for i in range(51)},
+            {"teleporter": "06:30-09:00"},  # not a category of the city
+            {"library": "09:00-17:00"},  # a quality category: by_hour assesses the basic ones
+        )
+    ),
     ({"kind": "report", "parameters": {"formats": ["pdf"]}}, "formats"),
     ({"kind": "report", "parameters": {"run_id": 999}}, "run_id"),
     ({"kind": "report", "parameters": {"plan_id": 999}}, "plan_id"),

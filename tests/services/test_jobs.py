@@ -25,6 +25,7 @@ from sqlalchemy import func, select, text, update
 from lifecircle.config import Settings
 from lifecircle.core.assess.circles import CircleRules, GradeRules
 from lifecircle.errors import ValidationError
+from lifecircle.io.hours_of_need import needs_from_toml
 from lifecircle.services.assess import AssessParams, run_assessment, stored_assessment
 from lifecircle.services.city.stale_runs import this_process
 from lifecircle.services.hours import TimeOptions, run_timed_assessment
@@ -165,6 +166,10 @@ def test_options_build_the_parameters_the_cli_builds():
         ("assess", {"unknown_hours": "maybe"}, "unknown_hours"),
         ("assess", {"weekday": "Funday"}, "weekday"),
         ("assess", {"by_hour": "often"}, "by_hour"),
+        ("assess", {"hours_of_need": {"breakfast": "06:30-09:00"}}, "hours_of_need"),
+        ("assess", {"by_hour": True, "hours_of_need": {"breakfast": "9:00-6:00"}}, "hours_of_need"),
+        ("assess", {"by_hour": True, "hours_of_need": {"breakfast": "24:30-25:00"}}, "breakfast"),
+        ("assess", {"by_hour": True, "hours_of_need": "/etc/needs.toml"}, "hours_of_need"),
     ],
 )
 def test_bad_options_are_refused_naming_the_option(kind, options, message):
@@ -179,6 +184,17 @@ def test_time_options_are_those_of_the_cli():
     )
     assert job_options("assess", options.model_dump(mode="json")) == options
     assert not AssessOptions().time_options().active
+
+
+def test_hours_of_need_are_data_read_like_the_file():
+    options = AssessOptions(
+        by_hour=True, hours_of_need={"breakfast": "6:00-9:30", "convenience_store": "0:00-24:00"}
+    )
+    assert options.hours_of_need == {"breakfast": "06:00-09:30", "convenience_store": "00:00-24:00"}
+    text = '[needs]\nbreakfast = "06:00-09:30"\nconvenience_store = "00:00-24:00"\n'
+    assert options.time_options().need == needs_from_toml(text, source="t")
+    assert job_options("assess", options.model_dump(mode="json")) == options
+    assert AssessOptions(by_hour=True).time_options().need == "default"
 
 
 def test_report_options_default_to_html_and_xlsx():
@@ -310,7 +326,14 @@ def test_a_plan_job_runs_in_this_process_and_equals_the_service(engine: Engine, 
 
 def test_an_assess_job_by_hour_equals_the_service(engine: Engine, city):
     settings, name, city_id = city
-    options = {"at": "Mon 07:30", "unknown_hours": "closed", "by_hour": True}
+    options = {
+        "at": "Mon 07:30",
+        "unknown_hours": "closed",
+        "by_hour": True,
+        "weekday": "Wed",
+        "weekend": "Sun",
+        "hours_of_need": {"breakfast": "06:00-10:00", "pharmacy": "20:00-24:00"},
+    }
     job_id = queue(engine, city_id, JobKind.ASSESS, options)
     assert execute_job(settings, job_id) is JobStatus.SUCCEEDED
     job = row(engine, job_id)
@@ -326,6 +349,11 @@ def test_an_assess_job_by_hour_equals_the_service(engine: Engine, city):
     )
     assert stored["run"]["parameters"]["time"]["at"] == "Mon 07:30"
     assert stored["run"]["parameters"]["time"]["unknown_hours"] == "closed"
+    time = stored["run"]["parameters"]["time"]
+    assert (time["weekday"], time["weekend"]) == ("Wed", "Sun")
+    assert (stored["by_hour"]["weekday"], stored["by_hour"]["weekend"]) == (2, 6)
+    assert time["hours_of_need"] == {"breakfast": "06:00-10:00", "pharmacy": "20:00-24:00"}
+    assert set(stored["city"]["served_when_needed"]["categories"]) == {"breakfast", "pharmacy"}
     strip = {"elapsed_s"}
     assert {k: v for k, v in stored["by_hour"].items() if k not in strip} == {
         k: v for k, v in direct["by_hour"].items() if k not in strip

@@ -37,6 +37,7 @@ TABLES = {
     "population_points",
     "assessment_runs",
     "assessment_communities",
+    "assessment_hourly",
     "plan_runs",
     "centres",
     "users",

@@ -9,7 +9,8 @@ inbox where a claim a new merchant made through the API is approved, a plan run 
 followed to its end and its sites shown (map, table), a joint plan (一点多用) from the same form at
 desktop and phone size with its units (tags of the categories each hosts, the
 communities it closes) and the comparison, a report job (XLSX) and its file downloaded,
-an assessment by hour started from the Jobs page (its time options), what-if at a chosen
+an assessment by hour started from the Jobs page (its time options: Wednesday and Sunday,
+breakfast's hours of need, read back in the jobs' table), what-if at a chosen
 moment: a breakfast shop typed in by its position and the communities it changes, then
 the dashboard's and a community's coverage by hour (heat map, weekend, the table). No
 console error; no request leaves 127.0.0.1; axe-core finds no serious or critical
@@ -58,6 +59,14 @@ def _axe(page: Page, name: str) -> None:
     _axe_only(page, name)
     wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert wide[0] <= wide[1], f"{name}: the page is {wide[0]} px wide in a {wide[1]} px window"
+
+
+def _choose(page: Page, testid: str, label: str) -> None:
+    """Pick ``label`` in the el-select ``testid``: an option of its own list (aria-controls)."""
+    page.get_by_test_id(testid).click()
+    listbox = page.get_by_test_id(testid).locator("input").get_attribute("aria-controls")
+    page.locator(f"[id='{listbox}'] .el-select-dropdown__item", has_text=label).click()
+    page.locator(f"[id='{listbox}']").wait_for(state="hidden")
 
 
 def _nav(page: Page, key: str) -> None:
@@ -230,12 +239,24 @@ def test_official_dashboard_community_claim_and_plan(
         link.click()
     assert got.value.suggested_filename.endswith(".xlsx")
     assert page.locator("[data-testid=report-files] a").count() == 1
-    # an assessment by hour, from the job form's time options
+    # an assessment by hour, from the job form's time options: Wednesday and Sunday, and
+    # breakfast needed 06:00-09:30 (a wrong window first: said beside it, nothing sent)
     page.get_by_test_id("assess-by-hour").click()
+    for picker, day in (("assess-weekday", "周三"), ("assess-weekend", "周日")):
+        _choose(page, picker, day)
+    page.get_by_test_id("need-add").click()
+    _choose(page, "need-category-0", "早餐店")
+    page.get_by_test_id("need-window-0").fill("9:30-6:00")
+    assert page.get_by_test_id("need-error-0").inner_text() == "开始须早于结束"
+    page.get_by_test_id("need-window-0").fill("6:00-9:30")
+    assert page.get_by_test_id("need-error-0").count() == 0
     page.get_by_test_id("start-assess").click()
     page.wait_for_selector(
         "[data-testid=job][data-kind=assess][data-status=succeeded]", timeout=120_000
     )
+    stored = page.locator("[data-testid=job-parameters]", has_text="06:00-09:30").first
+    stored.wait_for(timeout=15_000)
+    assert "周三 / 周日" in stored.inner_text()
     page.screenshot(path=str(SHOTS / f"officials-jobs-{size}.png"), full_page=True)
     _axe(page, "jobs")
 
@@ -263,6 +284,9 @@ def test_official_dashboard_community_claim_and_plan(
         state="attached", timeout=15_000
     )
     assert "早餐店" in page.get_by_test_id("hourly-summary").inner_text()
+    card = page.get_by_test_id("hourly-card").inner_text()
+    assert "工作日（周三）" in card  # the days the job asked for
+    assert "周末（周日）" in card
     page.get_by_test_id("hourly-weekend").click()
     page.locator("[data-testid=hourly-chart][data-day=weekend] canvas").first.wait_for(
         state="attached"
@@ -273,7 +297,8 @@ def test_official_dashboard_community_claim_and_plan(
     _axe(page, "dashboard by hour")
     page.get_by_test_id("hourly-table-toggle").click()
     assert page.locator("[data-testid=hourly-table] tbody tr").count() == 12
-    assert page.locator("[data-testid=hourly-table] td.need").count() > 0
+    assert page.locator("[data-testid=hourly-table] td.need").count() == 4  # 06, 07, 08, 09
+    assert "06:00-09:30" in page.get_by_test_id("hourly-table").inner_text()
     _axe(page, "dashboard by hour, table")
     page.get_by_test_id("community-link").first.click()
     page.get_by_test_id("community-card").wait_for()

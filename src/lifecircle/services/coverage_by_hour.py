@@ -194,7 +194,8 @@ def hourly_coverage(
             city_id=scope.city_id,
             city=scope.city,
             run_id=run_id,
-            served=(lambda code: code == community) if community else _area_filter(scope),
+            wanted=_area_filter(scope),
+            community=community,
         )
     by_hour = run.by_hour
     if by_hour is None:
@@ -205,15 +206,14 @@ def hourly_coverage(
             field="run",
         )
     cats = [str(c) for c in by_hour.get("categories") or []]
-    stored: dict[str, Any] = by_hour.get("communities") or {}
     units = {u.code: u for u in run.units}
     if community is not None:
-        if community not in stored or community not in units:
+        unit = units.get(community)
+        if unit is None or unit.curves is None:
             raise NotFoundError(
                 f"assessment run {run.run_id} has no community {community!r}", field="community"
             )
-        unit = units[community]
-        curves = rounded(stored[community])
+        curves = rounded(unit.curves)
         return _answer(
             run, scope, cats, curves, unit.served, [unit.population], community, unit.name
         )
@@ -221,15 +221,15 @@ def hourly_coverage(
         population = [u.population for u in run.units]
         curves = rounded(by_hour.get("city") or {})
         return _answer(run, scope, cats, curves, run.served, population, None, None)
-    inside = [u for u in run.units if scope.covers(u.code) and u.code in stored]
+    inside = [u for u in run.units if scope.covers(u.code) and u.curves is not None]
     weights = [u.population for u in inside]
-    curves = weighted_curves([stored[u.code] for u in inside], weights, cats)
+    curves = weighted_curves([u.curves or {} for u in inside], weights, cats)
     served = _served_of([u.served for u in inside], weights)
     return _answer(run, scope, cats, curves, served, weights, None, None)
 
 
 def _area_filter(scope: AreaScope) -> Callable[[str], bool] | None:
-    """The communities whose served-when-needed figures an area's answer weighs."""
+    """The communities whose curves and served-when-needed figures an area's answer weighs."""
     return None if scope.area is None else scope.covers
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from lifecircle.core.assess.hours import Moment
+    from lifecircle.core.assess.need import NeedWindow
     from lifecircle.core.assess.opening_hours import Interval
     from lifecircle.services.assess import AssessParams
     from lifecircle.services.city.data import CityData
@@ -58,7 +59,7 @@ def by_hour_section(
     unknown: str,
     weekday: int,
     weekend: int,
-    need: str = "default",
+    need: str | tuple[NeedWindow, ...] = "default",
 ) -> dict[str, Any]:
     """The ``by_hour`` member of the document, with the "served when needed" figures.
 
@@ -73,7 +74,7 @@ def by_hour_section(
     weekday, weekend
         The two days, 0 = Monday.
     need
-        Hours of need: ``default`` or a TOML file.
+        Hours of need: ``default``, a TOML file, or the windows themselves.
 
     Returns
     -------
@@ -87,7 +88,8 @@ def by_hour_section(
     started = time.perf_counter()
     basic = [j for j, g in enumerate(data.groups) if g == "basic"]
     cats = [data.categories[j] for j in basic]
-    windows = [w for w in load_hours_of_need(need) if w.category in cats]
+    given = need if isinstance(need, tuple) else load_hours_of_need(need)
+    windows = [w for w in given if w.category in cats]
     days = (weekday, weekend)
     grid = [*hourly_moments(weekday), *hourly_moments(weekend)]
     checks = [w.moments(days) for w in windows]

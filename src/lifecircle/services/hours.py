@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
+    from lifecircle.core.assess.need import NeedWindow
     from lifecircle.core.assess.targets import PlanTargets
     from lifecircle.services.city.data import CityData
     from lifecircle.services.survey_results import SatisfactionCounts
@@ -61,7 +62,8 @@ class TimeOptions:
     weekday, weekend
         The two days of the hourly curves (0 = Monday).
     need
-        The hours of need: ``default`` (packaged) or a TOML file.
+        The hours of need: ``default`` (packaged), a TOML file, or the windows themselves
+        (an assess job's ``hours_of_need``).
 
     """
 
@@ -70,7 +72,7 @@ class TimeOptions:
     by_hour: bool = False
     weekday: int = 0
     weekend: int = 5
-    need: str = "default"
+    need: str | tuple[NeedWindow, ...] = "default"
 
     def __post_init__(self) -> None:
         if self.unknown not in UNKNOWN_MODES:

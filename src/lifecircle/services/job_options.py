@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from lifecircle.core.assess.circles import CircleRules, GradeRules
 from lifecircle.core.assess.hours import day_from_text
+from lifecircle.core.assess.need import NeedWindow, window_from_text
 from lifecircle.core.walk.impedance import DEFAULT_MINUTES, MAX_SNAP_M, WALK_SPEED_KMH
 from lifecircle.errors import ValidationError
 from lifecircle.io.targets import PACKAGED
@@ -65,6 +66,21 @@ def checked_at(value: str | None) -> str | None:
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 """A category code (``laundry``) or group name (``basic``)."""
+
+MAX_NEEDS = 50
+"""Most categories an assess job's ``hours_of_need`` may list."""
+
+NeedText = Annotated[
+    str,
+    Field(
+        min_length=9,
+        max_length=20,
+        pattern=NO_CONTROL,
+        description="A daily window, city time: 'HH:MM-HH:MM' (24:00 allowed as an end).",
+        examples=["06:30-09:00"],
+    ),
+]
+"""One category's hours of need, as the hours-of-need file writes them."""
 
 ReportFormat = Literal["html", "xlsx", "geojson", "gpkg", "csv"]
 """What a report job writes: the HTML report, or an export (``lifecircle report -o``)."""
@@ -158,6 +174,25 @@ class AssessOptions(_Options):
     )
     weekday: Weekday = Field(default="Mon", description="The weekday of by_hour.")
     weekend: Weekday = Field(default="Sat", description="The weekend day of by_hour.")
+    hours_of_need: dict[Code, NeedText] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_NEEDS,
+        description="by_hour: each basic category's daily hours of need, category code -> "
+        "'HH:MM-HH:MM' (as `--need FILE`: categories left out get no 'served when needed' "
+        "figure); default: the packaged hours of need.",
+        examples=[{"breakfast": "06:00-09:30", "convenience_store": "00:00-24:00"}],
+    )
+
+    @field_validator("hours_of_need")
+    @classmethod
+    def _windows(cls, value: dict[str, str] | None, info: ValidationInfo) -> dict[str, str] | None:
+        if value is None:
+            return None
+        if not info.data.get("by_hour", False):
+            raise ValueError("hours_of_need applies to by_hour runs only (by_hour: true)")
+        windows = [_checked(lambda c=c, t=t: window_from_text(c, t)) for c, t in value.items()]
+        return {w.category: w.label for w in windows}
 
     @field_validator("at")
     @classmethod
@@ -200,7 +235,12 @@ class AssessOptions(_Options):
             by_hour=self.by_hour,
             weekday=day_from_text(self.weekday),
             weekend=day_from_text(self.weekend),
+            need="default" if self.hours_of_need is None else self.need_windows(),
         )
+
+    def need_windows(self) -> tuple[NeedWindow, ...]:
+        """The ``hours_of_need`` given, as windows (none: empty; the packaged ones apply)."""
+        return tuple(window_from_text(c, t) for c, t in (self.hours_of_need or {}).items())
 
 
 class PlanOptions(_Options):

@@ -25,6 +25,7 @@ from lifecircle.services.city.cities import city_folder
 from lifecircle.services.city.stale_runs import this_process
 from lifecircle.services.job_options import (
     MEDIA_TYPES,
+    AssessOptions,
     JobOptions,
     OptionError,
     PlanOptions,
@@ -130,6 +131,15 @@ def _check_fit(session: Session, *, city: City, options: JobOptions) -> None:
                 f"{', '.join(repr(c) for c in unknown)} not in taxonomy {taxonomy.name!r} "
                 f"of city {city.name!r}, which has {', '.join(taxonomy.codes)} "
                 "(and the groups basic, quality)",
+            )
+    if isinstance(options, AssessOptions) and options.hours_of_need:
+        basic = [c.code for c in load_taxonomy(city.taxonomy).in_group("basic")]
+        other = [c for c in options.hours_of_need if c not in basic]
+        if other:
+            raise OptionError(
+                "hours_of_need",
+                f"{', '.join(repr(c) for c in other)} not a basic category of city "
+                f"{city.name!r} (by_hour assesses the basic ones: {', '.join(basic)})",
             )
     if isinstance(options, ReportOptions):
         checks = (

@@ -1,9 +1,13 @@
 """A stored run's coverage by time of day: its ``by_hour`` section and its communities' residents.
 
-The hourly curves of a ``--by-hour`` run are kept in the run's ``city`` JSON (under
-:data:`lifecircle.store.runs.BY_HOUR_KEY`); an area's curves are weighted by the
-communities' residents, which are columns of ``assessment_communities``, so one run row
-and one narrow query serve the officials' hourly card.
+A ``--by-hour`` run keeps its ``by_hour`` section (the city's curves, the days, the
+categories) in the run's ``city`` JSON (under :data:`lifecircle.store.runs.BY_HOUR_KEY`)
+and each community's curves as a row of ``assessment_hourly``
+(:mod:`lifecircle.store.hourly_rows`); an area's curves are weighted by the communities'
+residents, which are columns of ``assessment_communities``. So the officials' hourly card
+reads the run row, one narrow query of the communities, and the curves and "served when
+needed" records of only the communities it answers for. A run stored before the rows
+existed has its communities' curves inside the JSON, read from there.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from lifecircle.errors import NotFoundError
+from lifecircle.store.hourly_rows import hourly_curves
 from lifecircle.store.models import AssessmentCommunity, AssessmentRun
-from lifecircle.store.runs import BY_HOUR_KEY
+from lifecircle.store.runs import BY_HOUR_KEY, COMMUNITIES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,19 +31,26 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class HourUnit:
-    """One community of the run: its code, name, residents and (when read) served when needed."""
+    """One community of the run: its code, name, residents and (when read) its hourly figures.
+
+    ``curves`` (``{day: {category: [24 shares]}}``) and ``served`` (served when needed)
+    are read only for the communities asked for (``None`` otherwise, or when the run has
+    none for it).
+    """
 
     code: str
     name: str
     population: float
     served: dict[str, Any] | None = None
+    curves: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class RunHours:
     """What a run holds of coverage by time of day.
 
-    ``by_hour`` is ``None`` when the run was not assessed ``--by-hour``; ``served`` the
+    ``by_hour`` is ``None`` when the run was not assessed ``--by-hour``, else its section
+    without the communities' curves (those are the units' ``curves``); ``served`` the
     city's "served when needed" figures (``None`` without them).
     """
 
@@ -57,12 +69,14 @@ def run_hours(
     city_id: int,
     city: str,
     run_id: int | None,
-    served: Callable[[str], bool] | None = None,
+    wanted: Callable[[str], bool] | None = None,
+    community: str | None = None,
 ) -> RunHours:
     """The run ``run_id`` of the city (its latest when ``None``) with its hourly section.
 
-    ``served``: which communities' "served when needed" figures to read too (each one's
-    record is read for it: ask only for those needed).
+    ``wanted``: the communities whose curves and "served when needed" figures to read
+    too (a row and a record each: ask only for those needed). ``community``: the units
+    are that community alone (none if the run lacks it), its figures read.
 
     Raises
     ------
@@ -85,36 +99,47 @@ def run_hours(
             field="run" if run_id is not None else "city",
         )
     figures = dict(run.city or {})
-    rows = list(
-        session.execute(
-            select(
-                AssessmentCommunity.code, AssessmentCommunity.name, AssessmentCommunity.population
-            )
-            .where(AssessmentCommunity.run_id == run.id)
-            .order_by(AssessmentCommunity.position)
-        )
-    )
+    units = select(
+        AssessmentCommunity.code, AssessmentCommunity.name, AssessmentCommunity.population
+    ).where(AssessmentCommunity.run_id == run.id)
+    if community is not None:
+        units, wanted = units.where(AssessmentCommunity.code == community), lambda _: True
+    rows = list(session.execute(units.order_by(AssessmentCommunity.position)))
+    by_hour = figures.get(BY_HOUR_KEY)
+    wanted_codes = sorted(code for code, _, _ in rows if wanted is not None and wanted(code))
     records: dict[str, dict[str, Any] | None] = {}
-    wanted = sorted(code for code, _, _ in rows if served is not None and served(code))
-    if wanted and BY_HOUR_KEY in figures:
+    curves: dict[str, dict[str, Any]] = {}
+    if wanted_codes and by_hour is not None:
         records = {
             code: (record or {}).get("served_when_needed")
             for code, record in session.execute(
                 select(AssessmentCommunity.code, AssessmentCommunity.record).where(
                     AssessmentCommunity.run_id == run.id,
-                    AssessmentCommunity.code.in_(wanted),
+                    AssessmentCommunity.code.in_(wanted_codes),
                 )
             )
         }
+        if COMMUNITIES in by_hour:  # stored before migration 0019: inside the JSON
+            curves = {c: by_hour[COMMUNITIES][c] for c in wanted_codes if c in by_hour[COMMUNITIES]}
+        else:
+            curves = hourly_curves(session, run_id=run.id, codes=wanted_codes)
+    if by_hour is not None:
+        by_hour = {k: v for k, v in by_hour.items() if k != COMMUNITIES}
     return RunHours(
         run_id=run.id,
         created_at=run.created_at,
         parameters=dict(run.parameters or {}),
         categories=list(run.categories or []),
-        by_hour=figures.get(BY_HOUR_KEY),
+        by_hour=by_hour,
         served=figures.get("served_when_needed"),
         units=tuple(
-            HourUnit(code=c, name=n or "", population=float(p or 0.0), served=records.get(c))
+            HourUnit(
+                code=c,
+                name=n or "",
+                population=float(p or 0.0),
+                served=records.get(c),
+                curves=curves.get(c),
+            )
             for c, n, p in rows
         ),
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 
 from lifecircle.errors import NotFoundError
+from lifecircle.store.hourly_rows import hourly_curves, save_hourly
 from lifecircle.store.models import AssessmentCommunity, AssessmentRun, PlanRun, utc_now
 
 if TYPE_CHECKING:
@@ -35,18 +36,25 @@ def _pick(session: Session, model: type[_Run], *, city_id: int, run_id: int | No
 BY_HOUR_KEY = "_by_hour"
 """Where a run's ``by_hour`` section is stored, inside its ``city`` JSON (no column of its own)."""
 
+COMMUNITIES = "communities"
+"""The member of ``by_hour`` stored as rows (:mod:`lifecircle.store.hourly_rows`), not in the JSON.
+
+A run stored before those rows existed still has it inside its ``city`` JSON."""
+
 
 def save_assessment(session: Session, *, city_id: int, document: Mapping[str, Any]) -> int:
     """Store an assessment document (docs/assessment.md) as a run; returns the run id.
 
     ``document["run"]["id"]`` is ignored: the database numbers runs. The hourly curves
     of a ``--by-hour`` run (the document's ``by_hour``) are kept in the run's ``city``
-    JSON under :data:`BY_HOUR_KEY`, and put back where they were by :func:`get_assessment`.
+    JSON under :data:`BY_HOUR_KEY`, but for each community's, which are rows of their
+    own (:mod:`lifecircle.store.hourly_rows`); :func:`get_assessment` puts them all back.
     """
     run_info = document["run"]
     city = dict(document.get("city", {}))
-    if document.get("by_hour") is not None:
-        city[BY_HOUR_KEY] = document["by_hour"]
+    by_hour = document.get("by_hour")
+    if by_hour is not None:
+        city[BY_HOUR_KEY] = {k: v for k, v in by_hour.items() if k != COMMUNITIES}
     run = AssessmentRun(
         city_id=city_id,
         created_at=_when(run_info.get("created_at")),
@@ -74,6 +82,8 @@ def save_assessment(session: Session, *, city_id: int, document: Mapping[str, An
         for i, c in enumerate(document.get("communities", []))
     )
     session.flush()
+    if by_hour is not None:
+        save_hourly(session, run_id=run.id, communities=by_hour.get(COMMUNITIES) or {})
     return run.id
 
 
@@ -101,6 +111,8 @@ def _document(session: Session, run: AssessmentRun, city: str) -> dict[str, Any]
         "communities": communities,
     }
     if by_hour is not None:
+        if COMMUNITIES not in by_hour:  # rows since migration 0019 (older runs: in the JSON)
+            by_hour = {**by_hour, COMMUNITIES: hourly_curves(session, run_id=run.id)}
         document["by_hour"] = by_hour
     return document
 

@@ -16,6 +16,7 @@ from lifecircle.store import (
     coupons,
     feedback,
     homes,
+    hourly_rows,
     indicators,
     notifications,
     prices,
@@ -42,5 +43,6 @@ MODEL_MODULES = (
     feedback,
     complaints,
     surveys,
+    hourly_rows,
 )
 """The platform's model modules (beyond :mod:`lifecircle.store.models`)."""

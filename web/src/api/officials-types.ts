@@ -219,6 +219,8 @@ export interface Job {
   progress: number;
   message: string | null;
   error: string | null;
+  /** The options it was started with (an assess job's: `by_hour`, `weekday`, `hours_of_need`...). */
+  parameters?: Record<string, unknown>;
   created_at: string;
   finished_at: string | null;
 }
