@@ -159,26 +159,7 @@ def enrol_shop(
         campaigns.readmit(session, campaign_id=campaign_id, place_id=place_id)
         if not campaigns.join(session, coupon_id=before.campaign.coupon_id, place_id=place_id):
             return view_of(session, campaign_id), False  # pragma: no cover - write lock
-        touch_places(session, place_ids=[place_id])
-        after = view_of(session, campaign_id)
-        audit(
-            session,
-            account=account,
-            view=after,
-            action="enrol",
-            before=before,
-            after=after,
-            shop=shop,
-        )
-        notify(
-            session,
-            user_id=shop.owner_id,
-            kind="campaign_enrolled",
-            title=f"您的店铺已被纳入消费券活动：{after.campaign.name}",
-            body=f"主管部门将「{shop.name or shop.uid}」纳入了本活动，活动券可在店内核销。"
-            "如有疑问可退出活动或联系主管部门。",
-            data={"campaign_id": campaign_id, "place_id": place_id},
-        )
+        after = _changed(session, account, before, shop, "enrol")
         return after, True
 
 
@@ -202,24 +183,46 @@ def remove_shop(*, engine: Engine, account: Account, campaign_id: int, place_id:
         if not campaigns.leave(session, coupon_id=before.campaign.coupon_id, place_id=place_id):
             return False
         campaigns.exclude(session, campaign_id=campaign_id, place_id=place_id, by=account.id)
-        touch_places(session, place_ids=[place_id])
-        after = view_of(session, campaign_id)
-        audit(
-            session,
-            account=account,
-            view=after,
-            action="remove",
-            before=before,
-            after=after,
-            shop=shop,
-        )
-        notify(
-            session,
-            user_id=shop.owner_id,
-            kind="campaign_removed",
-            title=f"您的店铺已被移出消费券活动：{after.campaign.name}",
-            body=f"主管部门将「{shop.name or shop.uid}」移出了本活动：店内不能再核销本活动的券，"
-            "如需重新参加请联系主管部门。",
-            data={"campaign_id": campaign_id, "place_id": place_id},
-        )
+        _changed(session, account, before, shop, "remove")
         return True
+
+
+_NOTICES = {
+    "enrol": (
+        "campaign_enrolled",
+        "您的店铺已被纳入消费券活动：{campaign}",
+        "主管部门将「{shop}」纳入了本活动，活动券可在店内核销。如有疑问可退出活动或联系主管部门。",
+    ),
+    "remove": (
+        "campaign_removed",
+        "您的店铺已被移出消费券活动：{campaign}",
+        "主管部门将「{shop}」移出了本活动：店内不能再核销本活动的券，如需重新参加请联系主管部门。",
+    ),
+}
+"""What a merchant is told when an official enrols or removes their shop: kind, title, body."""
+
+
+def _changed(
+    session: Session, account: Account, before: CampaignView, shop: Shop, action: str
+) -> CampaignView:
+    """The campaign after an official enrolled or removed a shop.
+
+    Bumps the place's version, writes the audit entry and the merchant's notice, in the
+    change's transaction.
+    """
+    campaign_id = before.campaign.id
+    touch_places(session, place_ids=[shop.place_id])
+    after = view_of(session, campaign_id)
+    audit(
+        session, account=account, view=after, action=action, before=before, after=after, shop=shop
+    )
+    kind, title, body = _NOTICES[action]
+    notify(
+        session,
+        user_id=shop.owner_id,
+        kind=kind,
+        title=title.format(campaign=after.campaign.name),
+        body=body.format(shop=shop.name or shop.uid),
+        data={"campaign_id": campaign_id, "place_id": shop.place_id},
+    )
+    return after
