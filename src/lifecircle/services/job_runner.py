@@ -388,8 +388,9 @@ def execute_job(settings: Settings, job_id: str, *, poll_s: float = POLL_S) -> J
             if found is None:
                 return None
             job, city = found
-            if not job_store.adopt_job(session, job_id=job_id, host=host, pid=pid):
-                return job.status
+            adopted = job_store.adopt_job(session, job_id=job_id, host=host, pid=pid)
+        if not adopted:  # cancelled or taken meanwhile: its status now, not as first read
+            return _status(engine, job_id)
         lock = None
         if job.kind in CHANGING_JOBS:
             lock = CityLock(engine, city=city, kind=f"{job.kind} job {job.id[:8]}")

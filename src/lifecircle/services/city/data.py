@@ -356,7 +356,9 @@ def load_compute_store(
     document[key]["elapsed_s"] = round(time.perf_counter() - started, 3)
     if store is not None:
         step(f"saving the {key}")
-        with session_scope(engine) as session:
+        # reads the city, then writes: SQLite's write lock up front, so that a write
+        # committed meanwhile by another connection cannot make the upgrade fail
+        with session_scope(engine, write=True) as session:
             city_id = city_store.get_city(session, name=name).id
             document[key]["id"] = store(session, city_id, document)
     return document
