@@ -325,22 +325,26 @@ def test_two_merchants_shops_are_not_merged(world: ShopWorld) -> None:
 CORNER = "id,lon,lat,category,name\nc1,{lon},{lat},convenience_store,7-Eleven\n"
 
 
-def _corner(tmp_path: Path) -> Path:
+def _corner(world: ShopWorld, tmp_path: Path) -> tuple[Settings, Path, int]:
+    """A second source's 7-Eleven 5 m from the OSM one, imported without merging.
+
+    Returns the settings the imports use, the source's file and the new place's id.
+    """
+    settings = Settings(data_dir=tmp_path / "data", database_url="sqlite://")
     path = tmp_path / "corner.csv"
     path.write_text(CORNER.format(lon=OSM_SHOP[0] + 5e-5, lat=OSM_SHOP[1]), encoding="utf-8")
-    return path
+    import_places(
+        engine=world.engine, settings=settings, name=CITY, path=path, file_format="csv", dedupe_m=0
+    )
+    with session_scope(world.engine) as session:
+        corner = session.scalars(select(Place.id).where(Place.uid == "corner:c1")).one()
+    return settings, path, corner
 
 
 def test_an_import_keeps_the_merchant_s_shop_and_its_data(world: ShopWorld, tmp_path: Path) -> None:
     """The owned place is the one the import would drop: it is kept instead, uid and all."""
     engine, merchant = world.engine, world.accounts["merchant"]
-    settings = Settings(data_dir=tmp_path / "data", database_url="sqlite://")
-    path = _corner(tmp_path)
-    import_places(
-        engine=engine, settings=settings, name=CITY, path=path, file_format="csv", dedupe_m=0
-    )
-    with session_scope(engine) as session:
-        corner = session.scalars(select(Place.id).where(Place.uid == "corner:c1")).one()
+    settings, path, corner = _corner(world, tmp_path)
     ids = _stock_shop(world, corner, merchant)
     before = _counts(engine)
     outcome = import_places(
@@ -357,13 +361,7 @@ def test_an_import_keeps_the_merchant_s_shop_and_its_data(world: ShopWorld, tmp_
 
 def test_an_import_leaves_two_merchants_shops_apart(world: ShopWorld, tmp_path: Path) -> None:
     engine = world.engine
-    settings = Settings(data_dir=tmp_path / "data", database_url="sqlite://")
-    path = _corner(tmp_path)
-    import_places(
-        engine=engine, settings=settings, name=CITY, path=path, file_format="csv", dedupe_m=0
-    )
-    with session_scope(engine) as session:
-        corner = session.scalars(select(Place.id).where(Place.uid == "corner:c1")).one()
+    settings, path, corner = _corner(world, tmp_path)
     grant_place(engine=engine, user_id=world.accounts["merchant"].id, place_id=corner)
     grant_place(engine=engine, user_id=world.merchant().id, place_id=world.osm_place)
     outcome = import_places(
@@ -385,13 +383,7 @@ def test_an_import_leaves_two_merchants_shops_apart(world: ShopWorld, tmp_path: 
 def test_a_source_dropping_a_merchant_s_shop_leaves_it(world: ShopWorld, tmp_path: Path) -> None:
     """Not a merge, but the same promise: a re-import never deletes a shop with its data."""
     engine, merchant = world.engine, world.accounts["merchant"]
-    settings = Settings(data_dir=tmp_path / "data", database_url="sqlite://")
-    path = _corner(tmp_path)
-    import_places(
-        engine=engine, settings=settings, name=CITY, path=path, file_format="csv", dedupe_m=0
-    )
-    with session_scope(engine) as session:
-        corner = session.scalars(select(Place.id).where(Place.uid == "corner:c1")).one()
+    settings, path, corner = _corner(world, tmp_path)
     ids = _stock_shop(world, corner, merchant)
     path.write_text("id,lon,lat,category,name\nc2,114.06,22.55,laundry,SYNTHETIC\n")
     outcome = import_places(
