@@ -308,20 +308,19 @@ def _prices(
 
 def _moves(session: Session, keep_id: int, drop_id: int, carried: Carried) -> None:
     """The rows that simply change place (no collision possible, or duplicates dropped)."""
-    twice = select(CouponShop.coupon_id).where(CouponShop.place_id == keep_id)
-    gone = session.execute(
-        delete(CouponShop)
-        .where(CouponShop.place_id == drop_id, CouponShop.coupon_id.in_(twice))
-        .execution_options(**NO_SYNC)
-    )
-    carried.count("coupon_shops", _rows(gone), lost=True)
-    barred = select(CampaignExclusion.campaign_id).where(CampaignExclusion.place_id == keep_id)
-    gone = session.execute(
-        delete(CampaignExclusion)
-        .where(CampaignExclusion.place_id == drop_id, CampaignExclusion.campaign_id.in_(barred))
-        .execution_options(**NO_SYNC)
-    )
-    carried.count("campaign_exclusions", _rows(gone), lost=True)
+    # a coupon's shops and a campaign's exclusions hold a place once: the dropped
+    # place's rows the kept one has already go
+    for table, place, other in (
+        ("coupon_shops", CouponShop.place_id, CouponShop.coupon_id),
+        ("campaign_exclusions", CampaignExclusion.place_id, CampaignExclusion.campaign_id),
+    ):
+        kept = select(other).where(place == keep_id)
+        gone = session.execute(
+            delete(place.class_)
+            .where(place == drop_id, other.in_(kept))
+            .execution_options(**NO_SYNC)
+        )
+        carried.count(table, _rows(gone), lost=True)
     moves: list[tuple[str, Any, dict[str, Any]]] = [
         ("coupons", Coupon.issuer_place_id, {"issuer_place_id": keep_id}),
         ("coupon_shops", CouponShop.place_id, {"place_id": keep_id}),
