@@ -25,6 +25,7 @@ from lifecircle.services.campaigns import (
     coupon_values,
     managed,
     refusal,
+    require_admitted,
     view_of,
 )
 from lifecircle.store import campaigns, coupons, owners
@@ -279,15 +280,7 @@ def join_campaign(
                 "campaign's officials can enrol it again",
                 field="place_id",
             )
-        categories = campaigns.place_categories(session, place_id=place_id)
-        reason = refusal(
-            before,
-            area=area_of(session, before),
-            community_code=shop.community_code,
-            categories=categories,
-        )
-        if reason is not None:
-            raise ValidationError(f"the shop cannot join: {reason}", field="place_id")
+        require_admitted(session, before, place_id=place_id, community_code=shop.community_code)
         if not campaigns.join(session, coupon_id=before.campaign.coupon_id, place_id=place_id):
             raise ConflictError("the shop is in this campaign already", field="place_id")
         touch_places(session, place_ids=[place_id])

@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lifecircle.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from lifecircle.services.campaigns import CampaignView, area_of, audit, managed, refusal, view_of
+from lifecircle.services.campaigns import (
+    CampaignView,
+    area_of,
+    audit,
+    managed,
+    refusal,
+    require_admitted,
+    view_of,
+)
 from lifecircle.store import campaigns
 from lifecircle.store.areas import city_area
 from lifecircle.store.campaigns import CampaignStatus
@@ -148,14 +156,7 @@ def enrol_shop(
                 f"your area {account.area_code}",
                 field="place_id",
             )
-        reason = refusal(
-            before,
-            area=area_of(session, before),
-            community_code=shop.community_code,
-            categories=campaigns.place_categories(session, place_id=place_id),
-        )
-        if reason is not None:
-            raise ValidationError(f"the shop cannot join: {reason}", field="place_id")
+        require_admitted(session, before, place_id=place_id, community_code=shop.community_code)
         campaigns.readmit(session, campaign_id=campaign_id, place_id=place_id)
         if not campaigns.join(session, coupon_id=before.campaign.coupon_id, place_id=place_id):
             return view_of(session, campaign_id), False  # pragma: no cover - write lock

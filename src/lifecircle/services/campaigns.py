@@ -447,6 +447,28 @@ def area_of(session: Session, view: CampaignView) -> Area | None:
     return None if code is None else city_area(session, city_id=view.campaign.city_id, code=code)
 
 
+def require_admitted(
+    session: Session, view: CampaignView, *, place_id: int, community_code: str | None
+) -> None:
+    """Refuse a shop the campaign does not admit (:func:`refusal`), naming why.
+
+    Raises
+    ------
+    ValidationError
+        ``place_id``: the shop is outside the campaign's communities or area, or has none
+        of its categories.
+
+    """
+    reason = refusal(
+        view,
+        area=area_of(session, view),
+        community_code=community_code,
+        categories=campaigns.place_categories(session, place_id=place_id),
+    )
+    if reason is not None:
+        raise ValidationError(f"the shop cannot join: {reason}", field="place_id")
+
+
 def refusal(
     view: CampaignView,
     *,
