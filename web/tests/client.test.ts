@@ -4,24 +4,7 @@ import { describe, expect, it } from "vitest";
 
 import { ApiError, createClient, query, uidPath } from "@/api/client";
 
-interface Sent {
-  url: string;
-  init: RequestInit;
-}
-
-function recorder(answers: Response[]) {
-  const sent: Sent[] = [];
-  const fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
-    sent.push({ url: String(url), init: init ?? {} });
-    const next = answers.shift();
-    if (!next) throw new Error("no answer left");
-    return next;
-  };
-  return { sent, fetch: fetch as typeof globalThis.fetch };
-}
-
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+import { json, recorder } from "./fetch";
 
 describe("query and uid paths", () => {
   it("repeats lists, drops empty values", () => {

@@ -9,8 +9,7 @@ import { chipOrder, useNearby } from "@/stores/nearby";
 import { usePrefs } from "@/stores/prefs";
 import { useSession } from "@/stores/session";
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+import { json } from "./fetch";
 
 function serving(routes: Record<string, () => Response>) {
   const asked: string[] = [];

@@ -5,18 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "@/api/client";
 import { createMerchantClient } from "@/api/merchants";
 
-function recorder(answers: Response[]) {
-  const sent: { url: string; init: RequestInit }[] = [];
-  const fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
-    sent.push({ url: String(url), init: init ?? {} });
-    const next = answers.shift();
-    if (!next) throw new Error("no answer left");
-    return next;
-  };
-  return { sent, fetch: fetch as typeof globalThis.fetch };
-}
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+import { json, recorder } from "../fetch";
 
 describe("createMerchantClient", () => {
   it("publishes a price as yuan text and withdraws it", async () => {

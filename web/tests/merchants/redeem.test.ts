@@ -9,10 +9,10 @@ import { luhnValid } from "@/merchants/money";
 import RedeemView from "@/merchants/RedeemView.vue";
 import { useMerchant } from "@/merchants/store";
 
+import { json } from "../fetch";
+
 const code = [..."0123456789"].map((d) => "12345678901" + d).find(luhnValid)!;
 const wrong = code.slice(0, 11) + String((Number(code[11]) + 1) % 10);
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 const noneToday = { place_id: 17, since: "", until: "", total_items: 0, items: [], totals: { count: 0, spent_fen: 0, discount_fen: 0, pay_fen: 0, undone: 0 } };
 
 afterEach(() => vi.unstubAllGlobals());

@@ -8,18 +8,7 @@ import { createVoiceClient } from "@/api/officials-voice";
 import type { CampaignShop } from "@/api/officials-voice-types";
 import { addable, movesOf, shopLabel, takesShops } from "@/officials/campaign-ops";
 
-function recorder(answers: Response[]) {
-  const sent: { url: string; init: RequestInit }[] = [];
-  const fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
-    sent.push({ url: String(url), init: init ?? {} });
-    const next = answers.shift();
-    if (!next) throw new Error("no answer left");
-    return next;
-  };
-  return { sent, fetch: fetch as typeof globalThis.fetch };
-}
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+import { json, recorder } from "../fetch";
 
 const shop = (place_id: number, enrolled = false, name: string | null = `店${place_id}`): CampaignShop => ({
   place_id,

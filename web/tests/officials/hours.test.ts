@@ -17,8 +17,7 @@ import { assessOptions, dayName, heatCells, heatmapOption, hourRows, hourSummary
 import WhatIfView from "@/officials/WhatIfView.vue";
 import { useOfficials } from "@/stores/officials";
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+import { json } from "../fetch";
 
 const flat = (v: number | null) => Array.from({ length: 24 }, () => v);
 const morning = Array.from({ length: 24 }, (_, h) => (h >= 6 && h <= 9 ? 0.5 : h === 3 ? null : 0));

@@ -15,8 +15,7 @@ import CommunityView from "@/officials/CommunityView.vue";
 import PlanCard from "@/officials/PlanCard.vue";
 import { useOfficials } from "@/stores/officials";
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+import { json } from "../fetch";
 
 const communities = [
   { code: "c1", name: "北社区", gaps: ["pharmacy", "convenience_store"], sites: ["n-1"] },

@@ -13,8 +13,7 @@ import { byHourOptions, byHourSummary, dayOptions, hoursOfNeed, needProblems, ne
 import NeedEditor from "@/officials/NeedEditor.vue";
 import { useOfficials } from "@/stores/officials";
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+import { json } from "../fetch";
 
 describe("hours of need", () => {
   it("reads a window as the API does", () => {

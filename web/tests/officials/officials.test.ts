@@ -17,18 +17,7 @@ import {
 import { followJob } from "@/officials/poll";
 import { isOfficial, useOfficials } from "@/stores/officials";
 
-function recorder(answers: Response[]) {
-  const sent: { url: string; init: RequestInit }[] = [];
-  const fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
-    sent.push({ url: String(url), init: init ?? {} });
-    const next = answers.shift();
-    if (!next) throw new Error("no answer left");
-    return next;
-  };
-  return { sent, fetch: fetch as typeof globalThis.fetch };
-}
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+import { json, recorder } from "../fetch";
 
 const categories = [
   { code: "pharmacy", name_zh: "药店", name_en: "Pharmacy", group: "basic" },

@@ -14,19 +14,7 @@ import { changedCommunities, coverageAfter, parsePoint, trendChartOption } from 
 import WhatIfView from "@/officials/WhatIfView.vue";
 import { useOfficials } from "@/stores/officials";
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-
-function recorder(answers: Response[]) {
-  const sent: { url: string; init: RequestInit }[] = [];
-  const fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
-    sent.push({ url: String(url), init: init ?? {} });
-    const next = answers.shift();
-    if (!next) throw new Error("no answer left");
-    return next;
-  };
-  return { sent, fetch: fetch as typeof globalThis.fetch };
-}
+import { json, recorder } from "../fetch";
 
 const categories = [
   { code: "pharmacy", name_zh: "药店", name_en: "Pharmacy", group: "basic" },

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "@/api/client";
 import { createVoiceClient } from "@/api/residents-voice";
 
+import { json } from "../fetch";
+
 interface Sent {
   url: string;
   method: string;
@@ -29,8 +31,6 @@ function recorder(answers: Response[]) {
   return { sent, client: createVoiceClient({ fetch: fetch as typeof globalThis.fetch, token: () => "tok" }) };
 }
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 const problem = (status: number, detail: string, field: string | null = null) =>
   json({ status, title: "", detail, errors: [{ field, problem: detail }] }, status);
 

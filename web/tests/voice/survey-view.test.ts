@@ -11,6 +11,8 @@ import { i18n, setLang } from "@/i18n";
 import { useSession } from "@/stores/session";
 import SurveyView from "@/views/SurveyView.vue";
 
+import { json } from "../fetch";
+
 const survey: Survey = {
   id: 7,
   city: "helsinki",
@@ -29,9 +31,6 @@ const survey: Survey = {
     { key: "wanted", text: "希望增加的服务", kind: "multiple", options: ["早餐店", "药店"], required: false, satisfaction: false },
   ],
 };
-
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 
 let sent: { url: string; method: string; body: unknown }[] = [];
 
